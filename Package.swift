@@ -1,0 +1,59 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+/// shortlink: a self-hosted URL shortener on a FastCGI worker pool behind nginx,
+/// MariaDB for records, memcached for the redirect cache. See docs/ and README.md.
+let package = Package(
+    name: "shortlink",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "shortlinkd", targets: ["shortlinkd"]),
+        .executable(name: "shortlinkctl", targets: ["shortlinkctl"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+    ],
+    targets: [
+        // C libraries, one system-library target each; only their adapter imports them.
+        .systemLibrary(name: "CFastCGI", pkgConfig: "fcgi", providers: [.apt(["libfcgi-dev"])]),
+        .systemLibrary(name: "CMariaDB", pkgConfig: "libmariadb", providers: [.apt(["libmariadb-dev"])]),
+        .systemLibrary(name: "CMemcached", pkgConfig: "libmemcached", providers: [.apt(["libmemcached-dev"])]),
+        .systemLibrary(name: "CQRencode", pkgConfig: "libqrencode", providers: [.apt(["libqrencode-dev"])]),
+        .systemLibrary(name: "CSodium", pkgConfig: "libsodium", providers: [.apt(["libsodium-dev"])]),
+        // The few libc calls Swift cannot make (async-signal-safe flags, prctl).
+        .target(name: "CSystemShim"),
+
+        // Pure logic: no I/O, no clock reads, no C imports.
+        .target(name: "LinkDomain"),
+        // Process supervision: a pure pool state machine plus the fork/signal loop.
+        .target(name: "Prefork", dependencies: ["CSystemShim", .product(name: "Logging", package: "swift-log")]),
+        // Use cases against protocols (LinkStore, LinkCache, ClickSink, Clock), config, secrets.
+        .target(name: "ShortlinkCore", dependencies: ["LinkDomain", "CSodium", .product(name: "Logging", package: "swift-log")]),
+
+        // Adapters.
+        .target(name: "MariaDBStore", dependencies: ["ShortlinkCore", "LinkDomain", "CMariaDB", .product(name: "Logging", package: "swift-log")]),
+        .target(name: "MemcachedCache", dependencies: ["ShortlinkCore", "LinkDomain", "CMemcached", .product(name: "Logging", package: "swift-log")]),
+        .target(name: "FastCGI", dependencies: ["CFastCGI"]),
+        .target(name: "ClickSpool", dependencies: ["ShortlinkCore", .product(name: "Logging", package: "swift-log")]),
+
+        // The HTTP application: router, handlers, JSON, auth, problem+json.
+        .target(name: "ShortlinkHTTP", dependencies: ["ShortlinkCore", "LinkDomain", .product(name: "Logging", package: "swift-log")]),
+
+        // Binaries.
+        .executableTarget(name: "shortlinkd", dependencies: [
+            "Prefork", "FastCGI", "ShortlinkHTTP", "ShortlinkCore", "MariaDBStore", "MemcachedCache", "ClickSpool",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .executableTarget(name: "shortlinkctl", dependencies: [
+            "ShortlinkCore", "MariaDBStore", "MemcachedCache", "LinkDomain",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+
+        // Tests: pure unit, against real MariaDB/memcached; end-to-end tests are in Tests/e2e (pytest through nginx).
+        .testTarget(name: "LinkDomainTests", dependencies: ["LinkDomain"]),
+        .testTarget(name: "PreforkTests", dependencies: ["Prefork"]),
+        .testTarget(name: "StorageTests", dependencies: ["MariaDBStore", "MemcachedCache", "ShortlinkCore", "LinkDomain", "ClickSpool"]),
+    ]
+)

@@ -1,0 +1,20 @@
+#ifndef SHORTLINK_SHIM_H
+#define SHORTLINK_SHIM_H
+
+/// Installs an async-signal-safe handler for `sig` that only records the signal (no SA_RESTART,
+/// so a blocking accept() returns EINTR). Returns 0 on success, -1 with errno set.
+int shortlink_install_flag_handler(int sig);
+
+/// Returns the number of the last signal recorded by the flag handler, or 0; clears it.
+int shortlink_take_flagged_signal(void);
+
+/// Returns non-zero once any flagged signal arrived since start (not cleared by take).
+int shortlink_stop_requested(void);
+
+/// Asks the kernel to send `sig` to this process when its parent dies (prctl PR_SET_PDEATHSIG).
+int shortlink_set_parent_death_signal(int sig);
+
+/// Restores every signal to its default action and empties the blocked mask (for a freshly forked child).
+void shortlink_reset_signals(void);
+
+#endif

@@ -1,0 +1,73 @@
+import CFastCGI
+
+import Foundation
+
+/// A libfcgi responder on an already-listening socket: accept a request, read its params and body,
+/// write the answer. One request at a time; the `FCGX_Request` lives at one address for the whole life
+/// of the object, as libfcgi keeps pointers into it.
+public final class FastCGIConnection {
+    private let request: UnsafeMutablePointer<FCGX_Request>
+
+    /// Prepares a responder on `listenFD`. `accept()` returns false when a stop signal interrupts it.
+    public init(listenFD: Int32) {
+        FCGX_Init()
+        request = .allocate(capacity: 1)
+        request.initialize(to: FCGX_Request())
+        FCGX_InitRequest(request, listenFD, Int32(FCGI_FAIL_ACCEPT_ON_INTR))
+    }
+
+    deinit {
+        FCGX_Free(request, 1)
+        request.deallocate()
+    }
+
+    /// Waits for the next request (finishing the previous one); false on a signal or a fatal error.
+    public func accept() -> Bool {
+        FCGX_Accept_r(request) >= 0
+    }
+
+    /// Ends the current request: flushes the answer and closes or keeps the connection as nginx asked.
+    public func finish() {
+        FCGX_Finish_r(request)
+    }
+
+    /// The FastCGI param `name` (e.g. `REQUEST_METHOD`, `HTTP_ACCEPT`), or nil.
+    @inline(__always)
+    public func param(_ name: StaticString) -> String? {
+        guard let envp = request.pointee.envp else { return nil }
+        let raw = name.withUTF8Buffer { buf in
+            buf.baseAddress!.withMemoryRebound(to: CChar.self, capacity: buf.count) { FCGX_GetParam($0, envp) }
+        }
+        return raw.map { String(cString: $0) }
+    }
+
+    /// The FastCGI param `name` for a name built at run time.
+    public func param(named name: String) -> String? {
+        guard let envp = request.pointee.envp, let raw = FCGX_GetParam(name, envp) else { return nil }
+        return String(cString: raw)
+    }
+
+    /// Reads up to `limit` bytes of request body; nil when the body is longer than `limit`.
+    public func readBody(limit: Int) -> [UInt8]? {
+        var out: [UInt8] = []
+        var chunk = [CChar](repeating: 0, count: 8192)
+        while true {
+            let n = FCGX_GetStr(&chunk, Int32(chunk.count), request.pointee.in)
+            if n <= 0 { break }
+            if out.count + Int(n) > limit { return nil }
+            chunk.withUnsafeBytes { out.append(contentsOf: $0.prefix(Int(n))) }
+        }
+        return out
+    }
+
+    /// Writes raw CGI response bytes (`Status:` line, headers, blank line, body).
+    public func write(_ bytes: [UInt8]) {
+        bytes.withUnsafeBufferPointer { buf in
+            buf.baseAddress.map { base in
+                base.withMemoryRebound(to: CChar.self, capacity: buf.count) {
+                    _ = FCGX_PutStr($0, Int32(buf.count), request.pointee.out)
+                }
+            }
+        }
+    }
+}

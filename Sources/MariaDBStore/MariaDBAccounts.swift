@@ -1,0 +1,56 @@
+import Foundation
+import ShortlinkCore
+
+/// Users, API keys and domains on MariaDB.
+public final class MariaDBAccounts: APIKeyStore {
+    private let db: MariaDBConnection
+
+    /// Creates the repository over a connection.
+    public init(connection: MariaDBConnection) { db = connection }
+
+    /// The principal for an active key whose SHA-256 is `hash`, comparing the hash in constant time.
+    public func principal(forKeyHash hash: [UInt8]) throws(StoreError) -> Principal? {
+        let r = try db.execute(
+            """
+            SELECT k.id, k.user_id, k.scopes, u.role, k.key_hash FROM api_keys k JOIN users u ON u.id = k.user_id
+            WHERE k.key_hash = ? AND k.revoked_at IS NULL AND u.is_active = 1
+              AND (k.expires_at IS NULL OR k.expires_at > UTC_TIMESTAMP(3))
+            """, [.bytes(hash)], isRead: true)
+        guard let row = r.rows.first, let keyID = row[0].int, let userID = row[1].int,
+              let stored = row[4].bytes, Secrets.constantTimeEqual(stored, hash) else { return nil }
+        let scopes = Set((row[2].text ?? "").split(separator: " ").map(String.init))
+        return Principal(userID: userID, isAdmin: row[3].text == "admin", scopes: scopes, apiKeyID: keyID)
+    }
+
+    /// The id of the user with `email`, creating it (without a password) with `role` if absent.
+    public func ensureUser(email: String, role: String, now: Date) throws(StoreError) -> Int64 {
+        try db.execute(
+            "INSERT IGNORE INTO users (public_id, email, role, is_active, created_at, updated_at) VALUES (?, ?, ?, 1, ?, ?)",
+            [.text(Secrets.uuid()), .text(email.lowercased()), .text(role), .date(now), .date(now)])
+        let r = try db.execute("SELECT id FROM users WHERE email = ?", [.text(email.lowercased())], isRead: true)
+        guard let id = r.rows.first?[0].int else { throw .failed("user not found after insert") }
+        return id
+    }
+
+    /// Stores a new API key for `userID`; returns the row id. Only the SHA-256 of `secret` is kept.
+    public func createAPIKey(userID: Int64, name: String, secret: String, scopes: [String], now: Date) throws(StoreError) -> Int64 {
+        let r = try db.execute(
+            "INSERT INTO api_keys (public_id, user_id, name, prefix, key_hash, scopes, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [.text(Secrets.uuid()), .int(userID), .text(name), .text(APIKeySecret.displayPrefix(of: secret)),
+             .bytes(Secrets.sha256(secret)), .text(scopes.joined(separator: " ")), .date(now)])
+        return r.insertID
+    }
+
+    /// The id of the domain `host`, registering it if absent.
+    public func ensureDomain(host: String, now: Date) throws(StoreError) -> Int64 {
+        if let id = try domainID(host: host) { return id }
+        try db.execute("INSERT IGNORE INTO domains (host, created_at) VALUES (?, ?)", [.text(host), .date(now)])
+        guard let id = try domainID(host: host) else { throw .failed("domain not found after insert") }
+        return id
+    }
+
+    /// The id of the domain `host`, or nil.
+    public func domainID(host: String) throws(StoreError) -> Int64? {
+        try db.execute("SELECT id FROM domains WHERE host = ?", [.text(host)], isRead: true).rows.first?[0].int
+    }
+}

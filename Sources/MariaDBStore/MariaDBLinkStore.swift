@@ -1,0 +1,73 @@
+import Foundation
+import LinkDomain
+import ShortlinkCore
+
+/// `LinkStore` on MariaDB: the `links` table, prepared statements only.
+public final class MariaDBLinkStore: LinkStore {
+    private let db: MariaDBConnection
+
+    /// Creates the store over a connection.
+    public init(connection: MariaDBConnection) { db = connection }
+
+    private static let columns =
+        "id, public_id, domain_id, code, long_url, redirect_type, is_active, expires_at, owner_user_id, created_at, updated_at"
+
+    /// The redirect's cache-miss query: one primary-key-like lookup on UNIQUE(domain_id, code).
+    public func snapshot(domainID: Int64, code: String) throws(StoreError) -> LinkSnapshot? {
+        let r = try db.execute(
+            "SELECT id, redirect_type, is_active, expires_at, long_url FROM links WHERE domain_id = ? AND code = ?",
+            [.int(domainID), .text(code)], isRead: true)
+        guard let row = r.rows.first else { return nil }
+        guard let id = row[0].int, let status = row[1].int, let type = RedirectType(rawValue: Int(status)),
+              let url = row[4].text else { throw .failed("malformed links row") }
+        return LinkSnapshot(id: id, redirectType: type, isActive: row[2].int == 1,
+                            expiresAtMillis: row[3].date.map(Timestamp.millis), longURL: url)
+    }
+
+    /// The whole link.
+    public func link(domainID: Int64, code: String) throws(StoreError) -> Link? {
+        let r = try db.execute("SELECT \(Self.columns) FROM links WHERE domain_id = ? AND code = ?",
+                               [.int(domainID), .text(code)], isRead: true)
+        return try r.rows.first.map(Self.decode)
+    }
+
+    /// Inserts a link; `.duplicate` when the code is taken.
+    public func insert(_ new: NewLink) throws(StoreError) -> Link {
+        let r = try db.execute(
+            """
+            INSERT INTO links (public_id, domain_id, code, long_url, redirect_type, is_active, expires_at,
+                               owner_user_id, created_at, updated_at)
+            VALUES (?, ?, ?, ?, ?, 1, ?, ?, ?, ?)
+            """,
+            [.text(new.publicID), .int(new.domainID), .text(new.code), .text(new.longURL),
+             .int(Int64(new.redirectType.rawValue)), new.expiresAt.map(DBValue.date) ?? .null,
+             new.ownerUserID.map(DBValue.int) ?? .null, .date(new.createdAt), .date(new.createdAt)])
+        let created = Timestamp.date(millis: Timestamp.millis(new.createdAt))
+        return Link(id: r.insertID, publicID: new.publicID, domainID: new.domainID, code: new.code,
+                    longURL: new.longURL, redirectType: new.redirectType, isActive: true,
+                    expiresAt: new.expiresAt, ownerUserID: new.ownerUserID, createdAt: created, updatedAt: created)
+    }
+
+    /// Writes the mutable fields.
+    public func update(_ link: Link) throws(StoreError) {
+        try db.execute(
+            "UPDATE links SET long_url = ?, redirect_type = ?, is_active = ?, expires_at = ?, updated_at = ? WHERE id = ?",
+            [.text(link.longURL), .int(Int64(link.redirectType.rawValue)), .int(link.isActive ? 1 : 0),
+             link.expiresAt.map(DBValue.date) ?? .null, .date(link.updatedAt), .int(link.id)])
+    }
+
+    /// Deletes by row id.
+    public func delete(id: Int64) throws(StoreError) {
+        try db.execute("DELETE FROM links WHERE id = ?", [.int(id)])
+    }
+
+    private static func decode(_ row: [DBValue]) throws(StoreError) -> Link {
+        guard let id = row[0].int, let publicID = row[1].text, let domainID = row[2].int, let code = row[3].text,
+              let url = row[4].text, let status = row[5].int, let type = RedirectType(rawValue: Int(status)),
+              let active = row[6].int, let created = row[9].date, let updated = row[10].date
+        else { throw .failed("malformed links row") }
+        return Link(id: id, publicID: publicID, domainID: domainID, code: code, longURL: url, redirectType: type,
+                    isActive: active == 1, expiresAt: row[7].date, ownerUserID: row[8].int,
+                    createdAt: created, updatedAt: updated)
+    }
+}

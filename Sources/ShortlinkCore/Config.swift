@@ -1,0 +1,223 @@
+import Foundation
+
+/// Every configuration key, in one place. Values come from the config file (`KEY=value` lines, usable as a
+/// systemd EnvironmentFile) and are overridden by the environment.
+public enum ConfigKey: String, CaseIterable, Sendable {
+    /// Path of the config file itself (environment only).
+    case configFile = "SHORTLINK_CONFIG"
+    /// FastCGI unix socket path (ignored under systemd socket activation).
+    case socket = "SHORTLINK_SOCKET"
+    /// Octal mode of the socket file (nginx must be able to connect).
+    case socketMode = "SHORTLINK_SOCKET_MODE"
+    /// Number of worker processes.
+    case workers = "SHORTLINK_WORKERS"
+    /// Requests after which a worker is recycled (0 = never).
+    case maxRequests = "SHORTLINK_MAX_REQUESTS"
+    /// Seconds a graceful stop or reload waits for busy workers before SIGKILL.
+    case stopTimeout = "SHORTLINK_STOP_TIMEOUT"
+    /// MariaDB host (when no socket is given).
+    case dbHost = "SHORTLINK_DB_HOST"
+    /// MariaDB TCP port.
+    case dbPort = "SHORTLINK_DB_PORT"
+    /// MariaDB unix socket path (preferred on the same host).
+    case dbSocket = "SHORTLINK_DB_SOCKET"
+    /// MariaDB user.
+    case dbUser = "SHORTLINK_DB_USER"
+    /// MariaDB password (prefer the _FILE variant).
+    case dbPassword = "SHORTLINK_DB_PASSWORD"
+    /// File holding the MariaDB password, readable by the service user only.
+    case dbPasswordFile = "SHORTLINK_DB_PASSWORD_FILE"
+    /// MariaDB database name.
+    case dbName = "SHORTLINK_DB_NAME"
+    /// memcached servers: `host:port` list separated by commas, or a unix socket path.
+    case memcached = "SHORTLINK_MEMCACHED"
+    /// Directory of the click spool files.
+    case spoolDir = "SHORTLINK_SPOOL_DIR"
+    /// Size in bytes after which a spool file is rotated.
+    case spoolMaxBytes = "SHORTLINK_SPOOL_MAX_BYTES"
+    /// Public base URL of short links, e.g. `https://sho.rt` (its host is the default domain).
+    case baseURL = "SHORTLINK_BASE_URL"
+    /// Seconds a positive cache entry lives.
+    case cacheTTL = "SHORTLINK_CACHE_TTL"
+    /// Seconds a "no such link" cache entry lives.
+    case negativeTTL = "SHORTLINK_NEGATIVE_TTL"
+    /// Largest accepted request body in bytes.
+    case maxBody = "SHORTLINK_MAX_BODY"
+    /// trace, debug, info, notice, warning, error or critical.
+    case logLevel = "SHORTLINK_LOG_LEVEL"
+    /// `app` (default) or `noop`, a do-nothing responder used by scripts/bench to measure the FastCGI hop.
+    case responder = "SHORTLINK_RESPONDER"
+}
+
+/// A configuration problem, naming the key.
+public struct ConfigError: Error, CustomStringConvertible, Sendable {
+    /// The key at fault.
+    public var key: String
+    /// What is wrong.
+    public var message: String
+    /// `KEY: message`.
+    public var description: String { "\(key): \(message)" }
+}
+
+/// The typed configuration of every shortlink binary.
+public struct Config: Sendable, Equatable {
+    /// FastCGI socket path.
+    public var socketPath: String = "/run/shortlink/shortlinkd.sock"
+    /// Mode of the socket file.
+    public var socketMode: UInt32 = 0o660
+    /// Worker processes.
+    public var workers: Int = 4
+    /// Requests per worker before it is recycled; 0 = never.
+    public var maxRequests: Int = 0
+    /// Graceful stop deadline in seconds.
+    public var stopTimeout: Double = 10
+    /// MariaDB host.
+    public var dbHost: String = "127.0.0.1"
+    /// MariaDB port.
+    public var dbPort: UInt32 = 3306
+    /// MariaDB socket, if any.
+    public var dbSocket: String? = nil
+    /// MariaDB user.
+    public var dbUser: String = "shortlink"
+    /// MariaDB password.
+    public var dbPassword: String = ""
+    /// Database name.
+    public var dbName: String = "shortlink"
+    /// memcached servers.
+    public var memcached: String = "127.0.0.1:11211"
+    /// Spool directory.
+    public var spoolDir: String = "/var/spool/shortlink"
+    /// Spool rotation size.
+    public var spoolMaxBytes: Int = 64 << 20
+    /// Base URL of short links, without a trailing slash.
+    public var baseURL: String = "http://localhost"
+    /// Positive cache TTL, seconds.
+    public var cacheTTL: Int = 86_400
+    /// Negative cache TTL, seconds.
+    public var negativeTTL: Int = 30
+    /// Body limit, bytes.
+    public var maxBody: Int = 65_536
+    /// Log level name.
+    public var logLevel: String = "info"
+    /// Responder kind.
+    public var responder: String = "app"
+
+    /// The defaults.
+    public init() {}
+
+    /// The host of `baseURL`, lower-cased: the default short domain.
+    public var shortHost: String {
+        URLComponents(string: baseURL)?.host?.lowercased() ?? "localhost"
+    }
+
+    /// Loads the configuration: defaults, then the file at `SHORTLINK_CONFIG` (or
+    /// `/etc/shortlink/shortlink.conf` if present), then the environment.
+    public static func load(environment: [String: String] = ProcessInfo.processInfo.environment) throws(ConfigError) -> Config {
+        var values: [String: String] = [:]
+        let explicitPath = environment[ConfigKey.configFile.rawValue]
+        let path = explicitPath ?? "/etc/shortlink/shortlink.conf"
+        if let text = try? String(contentsOfFile: path, encoding: .utf8) {
+            values = try parseFile(text, path: path)
+        } else if explicitPath != nil {
+            throw ConfigError(key: ConfigKey.configFile.rawValue, message: "cannot read \(path)")
+        }
+        for key in ConfigKey.allCases { if let v = environment[key.rawValue] { values[key.rawValue] = v } }
+        return try Config(values: values)
+    }
+
+    /// Parses `KEY=value` lines; `#` comments and blank lines are skipped; values may be quoted.
+    public static func parseFile(_ text: String, path: String) throws(ConfigError) -> [String: String] {
+        var out: [String: String] = [:]
+        for (number, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let line = rawLine.trimmingCharacters(in: .whitespaces)
+            if line.isEmpty || line.hasPrefix("#") { continue }
+            guard let eq = line.firstIndex(of: "=") else {
+                throw ConfigError(key: "\(path):\(number + 1)", message: "expected KEY=value")
+            }
+            let key = line[..<eq].trimmingCharacters(in: .whitespaces)
+            var value = line[line.index(after: eq)...].trimmingCharacters(in: .whitespaces)
+            if value.count >= 2, let f = value.first, f == "\"" || f == "'", value.last == f {
+                value = String(value.dropFirst().dropLast())
+            }
+            guard key.hasPrefix("SHORTLINK_"), ConfigKey(rawValue: key) != nil else {
+                throw ConfigError(key: key, message: "unknown key in \(path):\(number + 1)")
+            }
+            out[key] = value
+        }
+        return out
+    }
+
+    /// Builds a typed config from raw values, naming the first bad key.
+    public init(values: [String: String]) throws(ConfigError) {
+        self.init()
+        func int(_ key: ConfigKey, _ range: ClosedRange<Int>) throws(ConfigError) -> Int? {
+            guard let raw = values[key.rawValue] else { return nil }
+            guard let v = Int(raw), range.contains(v) else {
+                throw ConfigError(key: key.rawValue, message: "must be an integer in \(range.lowerBound)...\(range.upperBound), got '\(raw)'")
+            }
+            return v
+        }
+        if let v = values[ConfigKey.socket.rawValue] {
+            guard v.hasPrefix("/"), v.utf8.count < 108 else {
+                throw ConfigError(key: ConfigKey.socket.rawValue, message: "must be an absolute path shorter than 108 bytes")
+            }
+            socketPath = v
+        }
+        if let raw = values[ConfigKey.socketMode.rawValue] {
+            guard let v = UInt32(raw, radix: 8), v <= 0o777 else {
+                throw ConfigError(key: ConfigKey.socketMode.rawValue, message: "must be an octal mode such as 0660")
+            }
+            socketMode = v
+        }
+        if let v = try int(.workers, 1...512) { workers = v }
+        if let v = try int(.maxRequests, 0...Int(Int32.max)) { maxRequests = v }
+        if let v = try int(.stopTimeout, 1...3600) { stopTimeout = Double(v) }
+        if let v = values[ConfigKey.dbHost.rawValue] { dbHost = v }
+        if let v = try int(.dbPort, 1...65535) { dbPort = UInt32(v) }
+        if let v = values[ConfigKey.dbSocket.rawValue], !v.isEmpty { dbSocket = v }
+        if let v = values[ConfigKey.dbUser.rawValue] { dbUser = v }
+        if let v = values[ConfigKey.dbPassword.rawValue] { dbPassword = v }
+        if let file = values[ConfigKey.dbPasswordFile.rawValue], !file.isEmpty {
+            guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
+                throw ConfigError(key: ConfigKey.dbPasswordFile.rawValue, message: "cannot read \(file)")
+            }
+            dbPassword = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        if let v = values[ConfigKey.dbName.rawValue] {
+            guard !v.isEmpty, v.utf8.allSatisfy({ $0 == UInt8(ascii: "_") || (48...57).contains($0) || (65...90).contains($0) || (97...122).contains($0) }) else {
+                throw ConfigError(key: ConfigKey.dbName.rawValue, message: "must be letters, digits and '_'")
+            }
+            dbName = v
+        }
+        if let v = values[ConfigKey.memcached.rawValue] {
+            guard !v.isEmpty else { throw ConfigError(key: ConfigKey.memcached.rawValue, message: "must not be empty") }
+            memcached = v
+        }
+        if let v = values[ConfigKey.spoolDir.rawValue] {
+            guard v.hasPrefix("/") else { throw ConfigError(key: ConfigKey.spoolDir.rawValue, message: "must be an absolute path") }
+            spoolDir = v
+        }
+        if let v = try int(.spoolMaxBytes, 4096...Int(Int32.max)) { spoolMaxBytes = v }
+        if var v = values[ConfigKey.baseURL.rawValue] {
+            while v.hasSuffix("/") { v.removeLast() }
+            guard let c = URLComponents(string: v), let s = c.scheme, s == "http" || s == "https", c.host?.isEmpty == false,
+                  c.path.isEmpty, c.query == nil else {
+                throw ConfigError(key: ConfigKey.baseURL.rawValue, message: "must be an http(s) URL with a host and no path, e.g. https://sho.rt")
+            }
+            baseURL = v
+        }
+        if let v = try int(.cacheTTL, 1...2_592_000) { cacheTTL = v }
+        if let v = try int(.negativeTTL, 1...3600) { negativeTTL = v }
+        if let v = try int(.maxBody, 1024...16 << 20) { maxBody = v }
+        if let v = values[ConfigKey.logLevel.rawValue] {
+            guard ["trace", "debug", "info", "notice", "warning", "error", "critical"].contains(v) else {
+                throw ConfigError(key: ConfigKey.logLevel.rawValue, message: "must be one of trace, debug, info, notice, warning, error, critical")
+            }
+            logLevel = v
+        }
+        if let v = values[ConfigKey.responder.rawValue] {
+            guard v == "app" || v == "noop" else { throw ConfigError(key: ConfigKey.responder.rawValue, message: "must be app or noop") }
+            responder = v
+        }
+    }
+}

@@ -1,0 +1,240 @@
+import Foundation
+import LinkDomain
+import Logging
+
+/// Why a link use case refused or failed; the HTTP layer maps each case to one problem type.
+public enum LinkServiceError: Error, Equatable, Sendable {
+    /// Input broke a rule (HTTP 422).
+    case validation(ValidationError)
+    /// No such link visible to the caller (HTTP 404).
+    case notFound
+    /// The caller lacks the scope for this (HTTP 403).
+    case forbidden(String)
+    /// The alias is taken (HTTP 409).
+    case aliasTaken(String)
+    /// No free random code after the bounded retries (HTTP 503).
+    case codeSpaceExhausted
+    /// The database is unreachable (HTTP 503).
+    case unavailable(String)
+    /// Something unexpected on the server (HTTP 500).
+    case internalError(String)
+}
+
+/// What `POST /api/urls` asks for.
+public struct CreateLinkRequest: Sendable, Equatable {
+    public var longURL: String
+    public var customAlias: String?
+    public var expirationDate: String?
+    public var redirectType: Int?
+
+    /// Creates a request.
+    public init(longURL: String, customAlias: String? = nil, expirationDate: String? = nil, redirectType: Int? = nil) {
+        self.longURL = longURL
+        self.customAlias = customAlias
+        self.expirationDate = expirationDate
+        self.redirectType = redirectType
+    }
+}
+
+/// A field of a PATCH: absent, set to null, or set to a value.
+public enum PatchField<Value: Sendable & Equatable>: Sendable, Equatable {
+    case absent
+    case null
+    case value(Value)
+}
+
+/// What `PATCH /api/urls/:alias` asks for.
+public struct UpdateLinkRequest: Sendable, Equatable {
+    public var longURL: PatchField<String> = .absent
+    public var expirationDate: PatchField<String> = .absent
+    public var isActive: PatchField<Bool> = .absent
+    public var redirectType: PatchField<Int> = .absent
+
+    /// Creates an empty patch.
+    public init() {}
+}
+
+/// The link use cases: create, read, change, delete, and the redirect lookup.
+///
+/// Writes go to the store first and then replace the cache entry, so the next request on any worker sees
+/// the change. The redirect reads the cache, then the store, and remembers a miss briefly.
+public final class LinkService {
+    private let store: LinkStore
+    private let cache: LinkCache
+    private let clock: Clock
+    private let logger: Logger
+    /// The default domain's row id.
+    public let domainID: Int64
+    /// Hosts that are ours (a link to them would loop).
+    public let ownHosts: Set<String>
+
+    /// Creates the service.
+    public init(store: LinkStore, cache: LinkCache, clock: Clock, domainID: Int64, ownHosts: Set<String>, logger: Logger) {
+        self.store = store
+        self.cache = cache
+        self.clock = clock
+        self.domainID = domainID
+        self.ownHosts = ownHosts
+        self.logger = logger
+    }
+
+    // MARK: The redirect
+
+    /// The snapshot for `code`, from the cache or the store; nil when there is no such link.
+    /// Throws `.unavailable` only when the cache does not know and the store cannot be asked.
+    public func resolve(code: String) throws(LinkServiceError) -> LinkSnapshot? {
+        switch cache.lookup(domainID: domainID, code: code) {
+        case .hit(let snapshot): return snapshot
+        case .negative: return nil
+        case .miss, .unavailable: break
+        }
+        do {
+            if let snapshot = try store.snapshot(domainID: domainID, code: code) {
+                cache.store(snapshot, domainID: domainID, code: code)
+                return snapshot
+            }
+            cache.storeNegative(domainID: domainID, code: code)
+            return nil
+        } catch {
+            throw Self.map(error)
+        }
+    }
+
+    // MARK: Use cases
+
+    /// Creates a link for `principal`, with a custom alias or a random code.
+    public func create(_ request: CreateLinkRequest, by principal: Principal) throws(LinkServiceError) -> Link {
+        guard principal.has(scope: "links:write") else { throw .forbidden("links:write") }
+        let now = clock.now
+        var errors: [FieldError] = []
+        var longURL = ""
+        do { longURL = try DestinationURL.validate(request.longURL, ownHosts: ownHosts) } catch { errors += error.errors }
+        var expiresAt: Date?
+        if let text = request.expirationDate {
+            do { expiresAt = try ExpiryRules.validate(text, now: now) } catch { errors += error.errors }
+        }
+        var type = RedirectType.default
+        if let raw = request.redirectType {
+            if let t = RedirectType(rawValue: raw) { type = t } else {
+                errors.append(FieldError(field: "redirectType", code: "redirect.type", message: "must be 301, 302, 307 or 308"))
+            }
+        }
+        if let alias = request.customAlias {
+            do { try AliasRules.validateCustom(alias) } catch { errors += error.errors }
+        }
+        guard errors.isEmpty else { throw .validation(ValidationError(errors)) }
+
+        func attempt(code: String) throws(StoreError) -> Link {
+            try store.insert(NewLink(publicID: Secrets.uuid(), domainID: domainID, code: code, longURL: longURL,
+                                     redirectType: type, expiresAt: expiresAt, ownerUserID: principal.userID, createdAt: now))
+        }
+        let link: Link
+        if let alias = request.customAlias {
+            do { link = try attempt(code: alias) } catch {
+                if error == .duplicate { throw .aliasTaken(alias) }
+                throw Self.map(error)
+            }
+        } else {
+            var random = SystemRandom()
+            var created: Link?
+            for n in 0..<CodeGenerator.maxAttempts {
+                let code = CodeGenerator.make(length: CodeGenerator.length(forAttempt: n), using: &random)
+                if AliasRules.reserved.contains(code.lowercased()) { continue }
+                do {
+                    created = try attempt(code: code)
+                    break
+                } catch {
+                    if error == .duplicate {
+                        logger.notice("random code collided", metadata: ["attempt": "\(n + 1)"])
+                        continue
+                    }
+                    throw Self.map(error)
+                }
+            }
+            guard let made = created else { throw .codeSpaceExhausted }
+            link = made
+        }
+        publish(link)
+        return link
+    }
+
+    /// The link `code` if `principal` may read it.
+    public func get(code: String, by principal: Principal) throws(LinkServiceError) -> Link {
+        guard principal.has(scope: "links:read") || principal.has(scope: "links:write") else { throw .forbidden("links:read") }
+        return try visibleLink(code: code, to: principal)
+    }
+
+    /// Applies a patch to `code` for `principal`.
+    public func update(code: String, _ patch: UpdateLinkRequest, by principal: Principal) throws(LinkServiceError) -> Link {
+        guard principal.has(scope: "links:write") else { throw .forbidden("links:write") }
+        var link = try visibleLink(code: code, to: principal)
+        let now = clock.now
+        var errors: [FieldError] = []
+        switch patch.longURL {
+        case .absent: break
+        case .null: errors.append(FieldError(field: "longUrl", code: "url.required", message: "must not be null"))
+        case .value(let raw):
+            do { link.longURL = try DestinationURL.validate(raw, ownHosts: ownHosts) } catch { errors += error.errors }
+        }
+        switch patch.expirationDate {
+        case .absent: break
+        case .null: link.expiresAt = nil
+        case .value(let text):
+            do { link.expiresAt = try ExpiryRules.validate(text, now: now) } catch { errors += error.errors }
+        }
+        switch patch.isActive {
+        case .absent: break
+        case .null: errors.append(FieldError(field: "isActive", code: "bool.required", message: "must be true or false"))
+        case .value(let v): link.isActive = v
+        }
+        switch patch.redirectType {
+        case .absent: break
+        case .null: errors.append(FieldError(field: "redirectType", code: "redirect.type", message: "must be 301, 302, 307 or 308"))
+        case .value(let raw):
+            if let t = RedirectType(rawValue: raw) { link.redirectType = t } else {
+                errors.append(FieldError(field: "redirectType", code: "redirect.type", message: "must be 301, 302, 307 or 308"))
+            }
+        }
+        guard errors.isEmpty else { throw .validation(ValidationError(errors)) }
+        link.updatedAt = now
+        do { try store.update(link) } catch { throw Self.map(error) }
+        publish(link)
+        return link
+    }
+
+    /// Deletes `code` for `principal`.
+    public func delete(code: String, by principal: Principal) throws(LinkServiceError) {
+        guard principal.has(scope: "links:write") else { throw .forbidden("links:write") }
+        let link = try visibleLink(code: code, to: principal)
+        do { try store.delete(id: link.id) } catch { throw Self.map(error) }
+        if !cache.storeNegative(domainID: domainID, code: code) { cache.remove(domainID: domainID, code: code) }
+    }
+
+    // MARK: Helpers
+
+    private func visibleLink(code: String, to principal: Principal) throws(LinkServiceError) -> Link {
+        guard AliasRules.isPlausibleCode(code.utf8[...]) else { throw .notFound }
+        let found: Link?
+        do { found = try store.link(domainID: domainID, code: code) } catch { throw Self.map(error) }
+        guard let link = found else { throw .notFound }
+        // Other people's links are reported as absent, so codes of others cannot be probed.
+        guard principal.isAdmin || link.ownerUserID == principal.userID else { throw .notFound }
+        return link
+    }
+
+    /// Replaces the cache entry after a store write; a failed cache write is logged (memcached down means
+    /// it holds nothing stale either, since a restarted memcached starts empty).
+    private func publish(_ link: Link) {
+        if !cache.store(link.snapshot, domainID: link.domainID, code: link.code) {
+            logger.warning("cache not updated after write", metadata: ["link_id": "\(link.id)"])
+        }
+    }
+
+    private static func map(_ error: StoreError) -> LinkServiceError {
+        switch error {
+        case .unavailable(let why): return .unavailable(why)
+        case .duplicate: return .internalError("unexpected duplicate key")
+        case .failed(let why): return .internalError(why)
+        }
+    }
+}

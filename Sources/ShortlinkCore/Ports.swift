@@ -1,0 +1,151 @@
+import Foundation
+import LinkDomain
+
+/// Why a storage call failed; callers switch on it.
+public enum StoreError: Error, Sendable, Equatable {
+    /// The server cannot be reached or went away; the request may succeed later (HTTP 503).
+    case unavailable(String)
+    /// A unique key already holds this value (e.g. the alias is taken).
+    case duplicate
+    /// Any other server-side failure (a bug or a schema mismatch; HTTP 500).
+    case failed(String)
+}
+
+/// A new link, before the store gives it a row id.
+public struct NewLink: Sendable, Equatable {
+    public var publicID: String
+    public var domainID: Int64
+    public var code: String
+    public var longURL: String
+    public var redirectType: RedirectType
+    public var expiresAt: Date?
+    public var ownerUserID: Int64?
+    public var createdAt: Date
+
+    /// Creates a new-link value.
+    public init(publicID: String, domainID: Int64, code: String, longURL: String, redirectType: RedirectType,
+                expiresAt: Date?, ownerUserID: Int64?, createdAt: Date) {
+        self.publicID = publicID
+        self.domainID = domainID
+        self.code = code
+        self.longURL = longURL
+        self.redirectType = redirectType
+        self.expiresAt = expiresAt
+        self.ownerUserID = ownerUserID
+        self.createdAt = createdAt
+    }
+}
+
+/// The system of record for links (MariaDB in production).
+///
+/// Contract: every method either completes or throws; a thrown `.unavailable` leaves nothing half-written.
+public protocol LinkStore: AnyObject {
+    /// The redirect view of a link, or nil when there is none. The redirect's cache-miss path.
+    func snapshot(domainID: Int64, code: String) throws(StoreError) -> LinkSnapshot?
+    /// The whole link, or nil.
+    func link(domainID: Int64, code: String) throws(StoreError) -> Link?
+    /// Inserts; throws `.duplicate` when the code is taken on that domain.
+    func insert(_ link: NewLink) throws(StoreError) -> Link
+    /// Writes every mutable field of `link` (destination, type, active, expiry, updatedAt).
+    func update(_ link: Link) throws(StoreError)
+    /// Deletes the link with row id `id`.
+    func delete(id: Int64) throws(StoreError)
+}
+
+/// The result of a cache read.
+public enum CacheLookup: Sendable, Equatable {
+    /// The cache holds the link.
+    case hit(LinkSnapshot)
+    /// The cache remembers that there is no such link.
+    case negative
+    /// Nothing cached.
+    case miss
+    /// The cache could not be asked; go to the store.
+    case unavailable
+}
+
+/// The redirect cache (memcached in production). Failures never throw: a cache is optional.
+public protocol LinkCache: AnyObject {
+    /// Reads the entry for a code.
+    func lookup(domainID: Int64, code: String) -> CacheLookup
+    /// Stores the snapshot; false when the cache could not be written.
+    @discardableResult func store(_ snapshot: LinkSnapshot, domainID: Int64, code: String) -> Bool
+    /// Remembers for a short while that the code does not exist.
+    @discardableResult func storeNegative(domainID: Int64, code: String) -> Bool
+    /// Forgets the entry; false when the cache could not be written.
+    @discardableResult func remove(domainID: Int64, code: String) -> Bool
+}
+
+/// One redirect served, as recorded for analytics.
+public struct ClickRecord: Sendable, Equatable {
+    public var timeMillis: Int64
+    public var linkID: Int64
+    public var domainID: Int64
+    public var code: String
+    public var status: Int
+    public var ip: String
+    public var userAgent: String
+    public var referer: String
+
+    /// Creates a click record.
+    public init(timeMillis: Int64, linkID: Int64, domainID: Int64, code: String, status: Int, ip: String,
+                userAgent: String, referer: String) {
+        self.timeMillis = timeMillis
+        self.linkID = linkID
+        self.domainID = domainID
+        self.code = code
+        self.status = status
+        self.ip = ip
+        self.userAgent = userAgent
+        self.referer = referer
+    }
+}
+
+/// Where clicks go on the hot path (the worker's spool file in production).
+public protocol ClickSink: AnyObject {
+    /// Appends one record; must not block on a database.
+    func record(_ click: ClickRecord)
+}
+
+/// The source of the current time; passed in so that decisions stay testable.
+public protocol Clock: Sendable {
+    /// Now.
+    var now: Date { get }
+}
+
+/// The operating system's clock.
+public struct SystemClock: Clock {
+    /// Creates the system clock.
+    public init() {}
+    /// Now, from the system.
+    public var now: Date { Date() }
+}
+
+/// Who is calling the API, once a key or token was checked.
+public struct Principal: Sendable, Equatable {
+    /// The user the key belongs to.
+    public var userID: Int64
+    /// True for administrators: they see and change every link.
+    public var isAdmin: Bool
+    /// Scopes of the key (`links:read`, `links:write`, `analytics:read`, `admin`).
+    public var scopes: Set<String>
+    /// The key's row id, if authenticated by API key.
+    public var apiKeyID: Int64?
+
+    /// Creates a principal.
+    public init(userID: Int64, isAdmin: Bool, scopes: Set<String>, apiKeyID: Int64?) {
+        self.userID = userID
+        self.isAdmin = isAdmin
+        self.scopes = scopes
+        self.apiKeyID = apiKeyID
+    }
+
+    /// True when the principal holds `scope` (or `admin`, which implies all).
+    public func has(scope: String) -> Bool { scopes.contains(scope) || scopes.contains("admin") }
+}
+
+/// Looks up API keys by the SHA-256 of the presented secret.
+public protocol APIKeyStore: AnyObject {
+    /// The principal for a key hash, or nil when no active key matches.
+    func principal(forKeyHash hash: [UInt8]) throws(StoreError) -> Principal?
+}

@@ -1,0 +1,160 @@
+import Foundation
+import LinkDomain
+import ShortlinkCore
+
+extension ShortlinkApp {
+    /// Routes `/api/...` and `/api/v1/...` (the same handlers; v1 is the default version).
+    func api(_ request: HTTPRequest) throws(Problem) -> HTTPResponse {
+        var rest = request.path.dropFirst("/api".count)
+        if rest.hasPrefix("/v1/") || rest == "/v1" { rest = rest.dropFirst("/v1".count) }
+        let parts = rest.split(separator: "/", omittingEmptySubsequences: false).dropFirst()  // leading ""
+        let method = request.method == "HEAD" ? "GET" : request.method
+        switch Array(parts) {
+        case ["health"]:
+            guard method == "GET" else { throw .methodNotAllowed(["GET", "HEAD"]) }
+            return healthResponse()
+        case ["urls"]:
+            guard method == "POST" else { throw .methodNotAllowed(["POST"]) }
+            return try createLink(request)
+        case let p where p.count == 2 && p[0] == "urls" && !p[1].isEmpty:
+            let alias = String(p[1])
+            switch method {
+            case "GET": return try readLink(alias, request)
+            case "PATCH": return try updateLink(alias, request)
+            case "DELETE": return try deleteLink(alias, request)
+            default: throw .methodNotAllowed(["GET", "HEAD", "PATCH", "DELETE"])
+            }
+        default:
+            throw .routeNotFound(request.path)
+        }
+    }
+
+    // MARK: Handlers
+
+    func createLink(_ request: HTTPRequest) throws(Problem) -> HTTPResponse {
+        let principal = try authenticate(request)
+        let body = try jsonBody(request)
+        var errors: [FieldError] = []
+        let longURL = body.string("longUrl", errors: &errors)
+        let alias = body.string("customAlias", errors: &errors)
+        let expiry = body.string("expirationDate", errors: &errors)
+        let type = body.int("redirectType", errors: &errors)
+        guard case .value(let url) = longURL else {
+            if longURL == .absent || longURL == .null, !errors.contains(where: { $0.field == "longUrl" }) {
+                errors.insert(FieldError(field: "longUrl", code: "url.required", message: "is required"), at: 0)
+            }
+            throw .validation(ValidationError(errors))
+        }
+        guard errors.isEmpty else { throw .validation(ValidationError(errors)) }
+        let input = CreateLinkRequest(longURL: url, customAlias: alias.valueOrNil, expirationDate: expiry.valueOrNil,
+                                      redirectType: type.valueOrNil)
+        let link = try run { () throws(LinkServiceError) in try links.create(input, by: principal) }
+        return try json(201, LinkBody(link: link, baseURL: baseURL),
+                        headers: [("Location", "/api/v1/urls/\(link.code)")])
+    }
+
+    func readLink(_ alias: String, _ request: HTTPRequest) throws(Problem) -> HTTPResponse {
+        let principal = try authenticate(request)
+        let link = try run { () throws(LinkServiceError) in try links.get(code: alias, by: principal) }
+        return try json(200, LinkBody(link: link, baseURL: baseURL))
+    }
+
+    func updateLink(_ alias: String, _ request: HTTPRequest) throws(Problem) -> HTTPResponse {
+        let principal = try authenticate(request)
+        let body = try jsonBody(request)
+        var errors: [FieldError] = []
+        var patch = UpdateLinkRequest()
+        patch.longURL = body.string("longUrl", errors: &errors)
+        patch.expirationDate = body.string("expirationDate", errors: &errors)
+        patch.isActive = body.bool("isActive", errors: &errors)
+        patch.redirectType = body.int("redirectType", errors: &errors)
+        guard errors.isEmpty else { throw .validation(ValidationError(errors)) }
+        let link = try run { () throws(LinkServiceError) in try links.update(code: alias, patch, by: principal) }
+        return try json(200, LinkBody(link: link, baseURL: baseURL))
+    }
+
+    func deleteLink(_ alias: String, _ request: HTTPRequest) throws(Problem) -> HTTPResponse {
+        let principal = try authenticate(request)
+        try run { () throws(LinkServiceError) in try links.delete(code: alias, by: principal) }
+        return HTTPResponse(status: 204)
+    }
+
+    func healthResponse() -> HTTPResponse {
+        let db = health.isDatabaseUp()
+        let cache = health.isCacheUp()
+        let status = db ? (cache ? "ok" : "degraded") : "unavailable"
+        let body = "{\"cache\":\"\(cache ? "up" : "down")\",\"database\":\"\(db ? "up" : "down")\",\"status\":\"\(status)\"}"
+        return HTTPResponse(status: db ? 200 : 503, headers: [("Content-Type", "application/json")], body: Array(body.utf8))
+    }
+
+    // MARK: Plumbing
+
+    /// The principal behind the request's API key; 401 when none or unknown, 503 when the store is down.
+    func authenticate(_ request: HTTPRequest) throws(Problem) -> Principal {
+        var presented: String?
+        if let auth = request.header("authorization") {
+            let parts = auth.split(separator: " ", maxSplits: 1)
+            guard parts.count == 2, parts[0].lowercased() == "bearer" else { throw .invalidCredentials }
+            presented = parts[1].trimmingCharacters(in: .whitespaces)
+        } else if let key = request.header("x-api-key") {
+            presented = key.trimmingCharacters(in: .whitespaces)
+        }
+        guard let secret = presented else { throw .unauthenticated }
+        guard APIKeySecret.looksLikeKey(secret) else { throw .invalidCredentials }
+        let found: Principal?
+        do { found = try keys.principal(forKeyHash: Secrets.sha256(secret)) } catch {
+            switch error {
+            case .unavailable: throw .unavailable("the account database")
+            default:
+                logger.error("api key lookup failed", metadata: ["error": "\(error)"])
+                throw .internalError
+            }
+        }
+        guard let principal = found else { throw .invalidCredentials }
+        return principal
+    }
+
+    /// The request body as a JSON object: 415 unless JSON, 413 when too large, 400 when malformed.
+    func jsonBody(_ request: HTTPRequest) throws(Problem) -> JSONObject {
+        let type = (request.header("content-type") ?? "").lowercased()
+        guard type.hasPrefix("application/json") || (type.hasPrefix("application/") && type.contains("+json")) else {
+            throw .unsupportedMediaType
+        }
+        if let length = request.contentLength, length > maxBody { throw .tooLarge(maxBody) }
+        guard let bytes = request.readBody(maxBody) else { throw .tooLarge(maxBody) }
+        return try JSONObject(parsing: bytes)
+    }
+
+    /// Runs a use case, mapping its errors to problems.
+    @discardableResult
+    func run<T>(_ body: () throws(LinkServiceError) -> T) throws(Problem) -> T {
+        do { return try body() } catch {
+            switch error {
+            case .validation(let v): throw .validation(v)
+            case .notFound: throw .linkNotFound
+            case .forbidden(let scope): throw .forbidden(scope: scope)
+            case .aliasTaken(let alias): throw .aliasTaken(alias)
+            case .codeSpaceExhausted: throw .unavailable("random code generation")
+            case .unavailable: throw .unavailable("the link database")
+            case .internalError(let why):
+                logger.error("link use case failed", metadata: ["error": "\(why)"])
+                throw .internalError
+            }
+        }
+    }
+
+    func json<T: Encodable>(_ status: Int, _ value: T, headers: [(String, String)] = []) throws(Problem) -> HTTPResponse {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        guard let data = try? encoder.encode(value) else { throw .internalError }
+        return HTTPResponse(status: status, headers: [("Content-Type", "application/json")] + headers, body: Array(data))
+    }
+}
+
+extension PatchField {
+    /// The value, or nil when absent or null.
+    var valueOrNil: Value? {
+        if case .value(let v) = self { return v }
+        return nil
+    }
+}

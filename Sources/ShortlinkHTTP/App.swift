@@ -1,0 +1,121 @@
+import Foundation
+import LinkDomain
+import Logging
+import ShortlinkCore
+
+/// Reports whether the dependencies answer, for `GET /api/health`.
+public protocol HealthProbe: AnyObject {
+    /// True when the database answers.
+    func isDatabaseUp() -> Bool
+    /// True when the cache answers.
+    func isCacheUp() -> Bool
+}
+
+/// The HTTP application: routes a request to the redirect or to an API handler and turns every failure
+/// into a problem+json (or a small HTML page for browsers on the redirect path).
+public final class ShortlinkApp {
+    let links: LinkService
+    let keys: APIKeyStore
+    let clicks: ClickSink
+    let clock: Clock
+    let health: HealthProbe
+    let baseURL: String
+    let maxBody: Int
+    let logger: Logger
+
+    /// Creates the application.
+    public init(links: LinkService, keys: APIKeyStore, clicks: ClickSink, clock: Clock, health: HealthProbe,
+                baseURL: String, maxBody: Int, logger: Logger) {
+        self.links = links
+        self.keys = keys
+        self.clicks = clicks
+        self.clock = clock
+        self.health = health
+        self.baseURL = baseURL
+        self.maxBody = maxBody
+        self.logger = logger
+    }
+
+    /// Answers one request. After the answer is sent, `afterResponse` (if set) records the click.
+    public func handle(_ request: HTTPRequest) -> (HTTPResponse, ClickRecord?) {
+        let path = request.path
+        if path.hasPrefix("/api/") || path == "/api" {
+            var response: HTTPResponse
+            do { response = try api(request) } catch { response = error.response() }
+            if response.status >= 500 {
+                logger.error("api request failed", metadata: ["status": "\(response.status)", "path": "\(path)"])
+            }
+            response.headers.append(("Cache-Control", "no-store"))
+            if request.method == "HEAD" { response.omitBody = true }
+            return (response, nil)
+        }
+        return redirect(request)
+    }
+
+    // MARK: The redirect
+
+    func redirect(_ request: HTTPRequest) -> (HTTPResponse, ClickRecord?) {
+        let isHead = request.method == "HEAD"
+        guard request.method == "GET" || isHead else {
+            return (Problem.methodNotAllowed(["GET", "HEAD"]).response(), nil)
+        }
+        let code = request.path.dropFirst()  // the leading "/"
+        guard AliasRules.isPlausibleCode(code.utf8) else {
+            return (page(for: .linkNotFound, request), nil)
+        }
+        let snapshot: LinkSnapshot?
+        do { snapshot = try links.resolve(code: String(code)) } catch {
+            logger.error("redirect lookup failed", metadata: ["error": "\(error)"])
+            return (page(for: .unavailable("the link database"), request), nil)
+        }
+        let nowMillis = Timestamp.millis(clock.now)
+        switch RedirectDecision.decide(snapshot, nowMillis: nowMillis) {
+        case .notFound:
+            return (page(for: .linkNotFound, request), nil)
+        case .gone(let reason):
+            return (page(for: .gone(reason), request), nil)
+        case .redirect(let type, let location, let linkID):
+            var headers: [(String, String)] = [("Location", location)]
+            if type == .movedPermanently || type == .permanentRedirect {
+                headers.append(("Cache-Control", "private, max-age=90"))
+            } else {
+                headers.append(("Cache-Control", "private, no-cache"))
+            }
+            var response = HTTPResponse(status: type.rawValue, headers: headers)
+            response.omitBody = isHead
+            // HEAD is a probe (link checkers, unfurlers), not a visit: it is answered but not recorded.
+            let click = isHead ? nil : ClickRecord(
+                timeMillis: nowMillis, linkID: linkID, domainID: links.domainID, code: String(code),
+                status: type.rawValue, ip: request.remoteAddress,
+                userAgent: request.header("user-agent") ?? "", referer: request.header("referer") ?? "")
+            return (response, click)
+        }
+    }
+
+    /// A problem as JSON for API clients, or as a small HTML page for browsers.
+    func page(for problem: Problem, _ request: HTTPRequest) -> HTTPResponse {
+        let accept = request.header("accept") ?? ""
+        var response: HTTPResponse
+        if accept.contains("json") && !accept.contains("text/html") {
+            response = problem.response()
+        } else {
+            let html = """
+            <!doctype html><html lang="en"><head><meta charset="utf-8"><title>\(problem.status) \(problem.title)</title>\
+            <meta name="viewport" content="width=device-width,initial-scale=1"><meta name="robots" content="noindex">\
+            <style>body{font:16px/1.5 system-ui,sans-serif;max-width:36rem;margin:4rem auto;padding:0 1rem;color:#222}</style>\
+            </head><body><h1>\(problem.title)</h1><p>\(problem.detail.capitalizedFirst).</p></body></html>
+
+            """
+            response = HTTPResponse(status: problem.status,
+                                    headers: [("Content-Type", "text/html; charset=utf-8")] + problem.headers,
+                                    body: Array(html.utf8))
+        }
+        response.headers.append(("Cache-Control", "no-store"))
+        if request.method == "HEAD" { response.omitBody = true }
+        return response
+    }
+}
+
+extension String {
+    var capitalizedFirst: String { prefix(1).uppercased() + dropFirst() }
+}

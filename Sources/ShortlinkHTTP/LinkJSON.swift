@@ -1,0 +1,98 @@
+import Foundation
+import LinkDomain
+import ShortlinkCore
+
+/// The JSON shape of a link (004 §6.2, plus the fields the richer API adds).
+struct LinkBody: Encodable {
+    let link: Link
+    let baseURL: String
+
+    enum Keys: String, CodingKey {
+        case id, alias, shortUrl, longUrl, expirationDate, createdAt, updatedAt, isActive, redirectType
+    }
+
+    func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: Keys.self)
+        try c.encode(link.publicID, forKey: .id)
+        try c.encode(link.code, forKey: .alias)
+        try c.encode("\(baseURL)/\(link.code)", forKey: .shortUrl)
+        try c.encode(link.longURL, forKey: .longUrl)
+        try c.encode(link.expiresAt.map(Timestamp.format), forKey: .expirationDate)
+        try c.encode(Timestamp.format(link.createdAt), forKey: .createdAt)
+        try c.encode(Timestamp.format(link.updatedAt), forKey: .updatedAt)
+        try c.encode(link.isActive, forKey: .isActive)
+        try c.encode(link.redirectType.rawValue, forKey: .redirectType)
+    }
+}
+
+/// Any JSON value, decoded exactly: booleans stay booleans, numbers stay numbers.
+enum JSONValue: Decodable {
+    case null
+    case bool(Bool)
+    case number(Double)
+    case string(String)
+    case array([JSONValue])
+    case object([String: JSONValue])
+
+    init(from decoder: Decoder) throws {
+        let c = try decoder.singleValueContainer()
+        if c.decodeNil() { self = .null }
+        else if let b = try? c.decode(Bool.self) { self = .bool(b) }
+        else if let d = try? c.decode(Double.self) { self = .number(d) }
+        else if let s = try? c.decode(String.self) { self = .string(s) }
+        else if let a = try? c.decode([JSONValue].self) { self = .array(a) }
+        else { self = .object(try c.decode([String: JSONValue].self)) }
+    }
+}
+
+/// Reads request bodies: a JSON object, with typed field access that tells absent from null.
+struct JSONObject {
+    let fields: [String: JSONValue]
+
+    /// Parses `bytes` as a JSON object or throws a 400 problem.
+    init(parsing bytes: [UInt8]) throws(Problem) {
+        guard !bytes.isEmpty else { throw .malformedJSON("the request body is empty") }
+        let value: JSONValue
+        do { value = try JSONDecoder().decode(JSONValue.self, from: Data(bytes)) } catch {
+            throw .malformedJSON("the request body is not valid JSON")
+        }
+        guard case .object(let object) = value else { throw .malformedJSON("the request body must be a JSON object") }
+        fields = object
+    }
+
+    /// A string field: absent, null or a string; other types are field errors.
+    func string(_ key: String, errors: inout [FieldError]) -> PatchField<String> {
+        switch fields[key] {
+        case nil: return .absent
+        case .null?: return .null
+        case .string(let s)?: return .value(s)
+        default:
+            errors.append(FieldError(field: key, code: "type.string", message: "must be a string"))
+            return .absent
+        }
+    }
+
+    /// An integer field.
+    func int(_ key: String, errors: inout [FieldError]) -> PatchField<Int> {
+        switch fields[key] {
+        case nil: return .absent
+        case .null?: return .null
+        case .number(let d)? where d == d.rounded() && abs(d) < 1e15: return .value(Int(d))
+        default:
+            errors.append(FieldError(field: key, code: "type.integer", message: "must be an integer"))
+            return .absent
+        }
+    }
+
+    /// A boolean field.
+    func bool(_ key: String, errors: inout [FieldError]) -> PatchField<Bool> {
+        switch fields[key] {
+        case nil: return .absent
+        case .null?: return .null
+        case .bool(let b)?: return .value(b)
+        default:
+            errors.append(FieldError(field: key, code: "type.boolean", message: "must be true or false"))
+            return .absent
+        }
+    }
+}

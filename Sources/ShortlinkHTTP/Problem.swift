@@ -1,0 +1,91 @@
+import Foundation
+import LinkDomain
+
+/// An RFC 9457 problem: a stable `type`, a title, the status, a human `detail` and optional field errors.
+public struct Problem: Error, Equatable {
+    /// Stable slug; the `type` member is `/problems/<slug>`.
+    public var slug: String
+    /// Short summary of the problem type.
+    public var title: String
+    /// HTTP status.
+    public var status: Int
+    /// What happened this time.
+    public var detail: String
+    /// Field-level validation errors.
+    public var errors: [FieldError] = []
+    /// Extra headers (e.g. `Allow`, `WWW-Authenticate`).
+    public var headers: [(String, String)] = []
+
+    /// Creates a problem.
+    public init(slug: String, title: String, status: Int, detail: String, errors: [FieldError] = [],
+                headers: [(String, String)] = []) {
+        self.slug = slug
+        self.title = title
+        self.status = status
+        self.detail = detail
+        self.errors = errors
+        self.headers = headers
+    }
+
+    /// Equal by slug, status, detail and errors.
+    public static func == (a: Problem, b: Problem) -> Bool {
+        a.slug == b.slug && a.status == b.status && a.detail == b.detail && a.errors == b.errors
+    }
+
+    /// The problem+json response.
+    public func response() -> HTTPResponse {
+        var object: [String: Any] = ["type": "/problems/\(slug)", "title": title, "status": status, "detail": detail]
+        if !errors.isEmpty {
+            object["errors"] = errors.map { ["field": $0.field, "code": $0.code, "message": $0.message] }
+        }
+        let body = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
+        return HTTPResponse(status: status, headers: [("Content-Type", "application/problem+json")] + headers, body: Array(body))
+    }
+}
+
+extension Problem {
+    static func malformedJSON(_ detail: String) -> Problem {
+        Problem(slug: "malformed-json", title: "Malformed JSON", status: 400, detail: detail)
+    }
+    static func validation(_ e: ValidationError) -> Problem {
+        Problem(slug: "validation", title: "Invalid input", status: 422,
+                detail: e.errors.map { "\($0.field) \($0.message)" }.joined(separator: "; "), errors: e.errors)
+    }
+    static let unauthenticated = Problem(slug: "unauthenticated", title: "Authentication required", status: 401,
+                                         detail: "send an API key as 'Authorization: Bearer slk_…' or 'X-API-Key'",
+                                         headers: [("WWW-Authenticate", "Bearer realm=\"shortlink\"")])
+    static let invalidCredentials = Problem(slug: "invalid-credentials", title: "Invalid credentials", status: 401,
+                                            detail: "the API key is unknown, revoked or expired",
+                                            headers: [("WWW-Authenticate", "Bearer realm=\"shortlink\", error=\"invalid_token\"")])
+    static func forbidden(scope: String) -> Problem {
+        Problem(slug: "insufficient-scope", title: "Insufficient scope", status: 403,
+                detail: "this API key lacks the scope '\(scope)'")
+    }
+    static let linkNotFound = Problem(slug: "not-found", title: "Not found", status: 404, detail: "no such short link")
+    static func routeNotFound(_ path: String) -> Problem {
+        Problem(slug: "not-found", title: "Not found", status: 404, detail: "no route for \(path)")
+    }
+    static func gone(_ reason: RedirectDecision.GoneReason) -> Problem {
+        Problem(slug: "link-\(reason.rawValue)", title: "Link no longer available", status: 410,
+                detail: reason == .expired ? "this short link has expired" : "this short link has been disabled")
+    }
+    static func methodNotAllowed(_ allowed: [String]) -> Problem {
+        Problem(slug: "method-not-allowed", title: "Method not allowed", status: 405,
+                detail: "allowed: \(allowed.joined(separator: ", "))", headers: [("Allow", allowed.joined(separator: ", "))])
+    }
+    static func aliasTaken(_ alias: String) -> Problem {
+        Problem(slug: "alias-taken", title: "Alias already taken", status: 409, detail: "the alias '\(alias)' is already in use",
+                errors: [FieldError(field: "customAlias", code: "alias.taken", message: "is already in use")])
+    }
+    static func tooLarge(_ limit: Int) -> Problem {
+        Problem(slug: "payload-too-large", title: "Request body too large", status: 413, detail: "the body may be at most \(limit) bytes")
+    }
+    static let unsupportedMediaType = Problem(slug: "unsupported-media-type", title: "Unsupported media type", status: 415,
+                                              detail: "send the body as application/json")
+    static func unavailable(_ what: String) -> Problem {
+        Problem(slug: "service-unavailable", title: "Service unavailable", status: 503,
+                detail: "\(what) is unavailable; try again shortly", headers: [("Retry-After", "5")])
+    }
+    static let internalError = Problem(slug: "internal", title: "Internal error", status: 500,
+                                       detail: "the server failed to handle the request; it has been logged")
+}

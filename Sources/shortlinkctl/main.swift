@@ -1,0 +1,117 @@
+import ArgumentParser
+import Foundation
+import Logging
+import MariaDBStore
+import MemcachedCache
+import ShortlinkCore
+
+/// shortlinkctl: the operator's tool — migrations, first admin, API keys, checks.
+@main
+struct ShortlinkCtl: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "shortlinkctl",
+        abstract: "Operate a shortlink installation (reads SHORTLINK_* settings like shortlinkd).",
+        subcommands: [Migrate.self, CreateAdmin.self, CreateKey.self, Check.self])
+}
+
+/// Loads the config and logging, or exits with one clear line.
+func setup() -> (Config, Logger) {
+    do {
+        let config = try Config.load()
+        LogfmtHandler.bootstrap(levelName: config.logLevel)
+        Secrets.initialize()
+        return (config, Logger(label: "shortlinkctl"))
+    } catch {
+        FileHandle.standardError.write(Data("shortlinkctl: bad config: \(error)\n".utf8))
+        Foundation.exit(78)
+    }
+}
+
+struct Migrate: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Apply the sql/NNNN_*.sql migrations not applied yet (safe to run twice).")
+
+    @Option(help: "Directory of the migration files.")
+    var sqlDir: String = "/usr/share/shortlink/sql"
+
+    func run() throws {
+        let (config, logger) = setup()
+        let db = MariaDBConnection(options: MariaDBOptions(config: config), logger: logger)
+        let applied = try Migrator(connection: db, logger: logger).migrate(try Migration.load(directory: sqlDir))
+        print(applied.isEmpty ? "schema is up to date" : "applied: \(applied.joined(separator: ", "))")
+        _ = try MariaDBAccounts(connection: db).ensureDomain(host: config.shortHost, now: Date())
+    }
+}
+
+struct CreateAdmin: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Create (or reuse) an admin user and print a new admin API key.")
+
+    @Option(help: "The admin's email address.")
+    var email: String
+
+    @Option(help: "Also write the key to this file (mode 0600).")
+    var writeKey: String?
+
+    func run() throws {
+        let (config, logger) = setup()
+        let db = MariaDBConnection(options: MariaDBOptions(config: config), logger: logger)
+        let accounts = MariaDBAccounts(connection: db)
+        let now = Date()
+        let user = try accounts.ensureUser(email: email, role: "admin", now: now)
+        let secret = APIKeySecret.generate()
+        _ = try accounts.createAPIKey(userID: user, name: "admin (shortlinkctl)", secret: secret, scopes: ["admin"], now: now)
+        if let path = writeKey {
+            _ = FileManager.default.createFile(atPath: path, contents: Data((secret + "\n").utf8), attributes: [.posixPermissions: 0o600])
+        }
+        print(secret)
+    }
+}
+
+struct CreateKey: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Create an API key for a user (created if absent) and print it once.")
+
+    @Option(help: "The key owner's email address.")
+    var email: String
+
+    @Option(help: "A name to tell keys apart.")
+    var name: String = "api key"
+
+    @Option(help: "Space- or comma-separated scopes: links:read links:write analytics:read admin.")
+    var scopes: String = "links:read links:write"
+
+    @Option(help: "Role of the user if it must be created: user or admin.")
+    var role: String = "user"
+
+    func validate() throws {
+        let list = scopes.split(whereSeparator: { $0 == " " || $0 == "," }).map(String.init)
+        guard !list.isEmpty, list.allSatisfy(APIKeySecret.knownScopes.contains) else {
+            throw ValidationError("--scopes must be among: \(APIKeySecret.knownScopes.sorted().joined(separator: " "))")
+        }
+        guard role == "user" || role == "admin" else { throw ValidationError("--role must be user or admin") }
+    }
+
+    func run() throws {
+        let (config, logger) = setup()
+        let db = MariaDBConnection(options: MariaDBOptions(config: config), logger: logger)
+        let accounts = MariaDBAccounts(connection: db)
+        let now = Date()
+        let user = try accounts.ensureUser(email: email, role: role, now: now)
+        let secret = APIKeySecret.generate()
+        let list = scopes.split(whereSeparator: { $0 == " " || $0 == "," }).map(String.init)
+        _ = try accounts.createAPIKey(userID: user, name: name, secret: secret, scopes: list, now: now)
+        print(secret)
+    }
+}
+
+struct Check: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Check the config, MariaDB and memcached; exit 1 if something is down.")
+
+    func run() throws {
+        let (config, logger) = setup()
+        var ok = true
+        let db = MariaDBConnection(options: MariaDBOptions(config: config), logger: logger)
+        do { try db.ping(); print("mariadb: up") } catch { print("mariadb: DOWN (\(error))"); ok = false }
+        let mc = try MemcachedClient(servers: config.memcached, logger: logger)
+        if case .failed = mc.get("sl1:health") { print("memcached: DOWN"); ok = false } else { print("memcached: up") }
+        if !ok { throw ExitCode(1) }
+    }
+}

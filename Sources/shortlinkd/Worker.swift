@@ -1,0 +1,124 @@
+import CSystemShim
+import ClickSpool
+import FastCGI
+import Foundation
+import LinkDomain
+import Logging
+import MariaDBStore
+import MemcachedCache
+import ShortlinkCore
+import ShortlinkHTTP
+
+/// One worker process: one MariaDB and one memcached connection, one request at a time.
+struct Worker {
+    let config: Config
+    let listenFD: Int32
+    let generation: Int
+
+    func run() -> Never {
+        for sig in [SIGTERM, SIGINT, SIGQUIT] { _ = shortlink_install_flag_handler(sig) }
+        for sig in [SIGHUP, SIGPIPE, SIGTTIN, SIGTTOU, SIGUSR1, SIGUSR2] { signal(sig, SIG_IGN) }
+        var logger = Logger(label: "shortlinkd")
+        logger[metadataKey: "role"] = "worker"
+        logger[metadataKey: "pid"] = "\(getpid())"
+        Secrets.initialize()
+        let fcgi = FastCGIConnection(listenFD: listenFD)
+        if config.responder == "noop" { runNoop(fcgi) }
+
+        let db = MariaDBConnection(options: MariaDBOptions(config: config), logger: logger)
+        let memcached: MemcachedClient
+        do { memcached = try MemcachedClient(servers: config.memcached, logger: logger) } catch {
+            logger.critical("bad memcached setting", metadata: ["error": "\(error)"])
+            exit(78)
+        }
+        guard let domainID = resolveDomain(db: db, memcached: memcached, logger: logger) else {
+            logger.error("cannot resolve the default domain: database and cache unavailable")
+            sleep(1)
+            exit(75)
+        }
+        let cache = MemcachedLinkCache(client: memcached, ttl: config.cacheTTL, negativeTTL: config.negativeTTL)
+        let store = MariaDBLinkStore(connection: db)
+        let accounts = MariaDBAccounts(connection: db)
+        let spool = SpoolWriter(directory: config.spoolDir, maxBytes: config.spoolMaxBytes, logger: logger)
+        let clock = SystemClock()
+        let links = LinkService(store: store, cache: cache, clock: clock, domainID: domainID,
+                                ownHosts: [config.shortHost], logger: logger)
+        let app = ShortlinkApp(links: links, keys: accounts, clicks: spool, clock: clock,
+                               health: Health(db: db, memcached: memcached), baseURL: config.baseURL,
+                               maxBody: config.maxBody, logger: logger)
+
+        var served = 0
+        while shortlink_stop_requested() == 0 {
+            guard fcgi.accept() else { break }
+            let request = HTTPRequest(
+                method: fcgi.param("REQUEST_METHOD") ?? "GET",
+                path: fcgi.param("DOCUMENT_URI") ?? "/",
+                remoteAddress: fcgi.param("REMOTE_ADDR") ?? "",
+                contentLength: fcgi.param("CONTENT_LENGTH").flatMap { Int($0) },
+                header: { name in
+                    switch name {
+                    case "content-type": return fcgi.param("CONTENT_TYPE")
+                    case "accept": return fcgi.param("HTTP_ACCEPT")
+                    case "authorization": return fcgi.param("HTTP_AUTHORIZATION")
+                    case "user-agent": return fcgi.param("HTTP_USER_AGENT")
+                    case "referer": return fcgi.param("HTTP_REFERER")
+                    default: return fcgi.param(named: "HTTP_" + name.uppercased().replacingOccurrences(of: "-", with: "_"))
+                    }
+                },
+                readBody: { limit in fcgi.readBody(limit: limit) })
+            let (response, click) = app.handle(request)
+            fcgi.write(response.cgiBytes())
+            fcgi.finish()
+            if let click { spool.record(click) }
+            served += 1
+            if config.maxRequests > 0 && served >= config.maxRequests {
+                logger.info("worker recycling after max requests", metadata: ["served": "\(served)"])
+                break
+            }
+        }
+        spool.close()
+        exit(0)
+    }
+
+    /// The do-nothing responder scripts/bench compares against: the FastCGI hop alone.
+    private func runNoop(_ fcgi: FastCGIConnection) -> Never {
+        let answer = Array("Status: 302 Found\r\nLocation: https://example.com/\r\nContent-Length: 0\r\n\r\n".utf8)
+        while shortlink_stop_requested() == 0 {
+            guard fcgi.accept() else { break }
+            fcgi.write(answer)
+            fcgi.finish()
+        }
+        exit(0)
+    }
+
+    /// The default domain's id: from MariaDB (registering it), else from memcached where workers leave it.
+    private func resolveDomain(db: MariaDBConnection, memcached: MemcachedClient, logger: Logger) -> Int64? {
+        let key = "sl1:domain:\(config.shortHost)"
+        do {
+            let id = try MariaDBAccounts(connection: db).ensureDomain(host: config.shortHost, now: Date())
+            memcached.set(key, Array(String(id).utf8), ttl: 0)
+            return id
+        } catch {
+            logger.warning("domain lookup in the database failed", metadata: ["error": "\(error)"])
+        }
+        if case .value(let bytes) = memcached.get(key), let id = Int64(String(decoding: bytes, as: UTF8.self)) {
+            return id
+        }
+        return nil
+    }
+}
+
+/// `HealthProbe` over the worker's connections.
+final class Health: HealthProbe {
+    let db: MariaDBConnection
+    let memcached: MemcachedClient
+    init(db: MariaDBConnection, memcached: MemcachedClient) {
+        self.db = db
+        self.memcached = memcached
+    }
+    func isDatabaseUp() -> Bool { (try? db.ping()) != nil }
+    func isCacheUp() -> Bool {
+        if case .failed = memcached.get("sl1:health") { return false }
+        return true
+    }
+}
