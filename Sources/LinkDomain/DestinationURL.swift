@@ -18,8 +18,11 @@ public enum DestinationURL {
         if value.unicodeScalars.contains(where: { $0.value < 0x21 || $0.value == 0x7F }) {
             throw .field(field, "url.invalid", "must not contain spaces or control characters")
         }
-        guard let components = URLComponents(string: value), let scheme = components.scheme?.lowercased() else {
-            throw .field(field, "url.invalid", "is not a valid absolute URL")
+        guard let components = URLComponents(string: value) else {
+            throw .field(field, "url.invalid", "is not a valid URL")
+        }
+        guard let scheme = components.scheme?.lowercased() else {
+            throw .field(field, "url.scheme", "must be an absolute URL starting with http:// or https://")
         }
         guard scheme == "http" || scheme == "https" else {
             throw .field(field, "url.scheme", "must use http or https")

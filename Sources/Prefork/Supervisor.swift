@@ -114,7 +114,11 @@ public final class Supervisor {
             if pid <= 0 { break }
             let exit: ExitStatus = (status & 0x7f) == 0 ? .exited((status >> 8) & 0xff) : .signaled(status & 0x7f)
             let (actions, uptime, isCrash) = machine.workerExited(pid: pid, status: exit, now: now)
-            let meta: Logger.Metadata = ["pid": "\(pid)", "status": "\(exit)", "uptime_s": "\(String(format: "%.1f", uptime))"]
+            var meta: Logger.Metadata = ["pid": "\(pid)", "uptime_s": "\(String(format: "%.1f", uptime))"]
+            switch exit {
+            case .exited(let code): meta["exit_code"] = "\(code)"
+            case .signaled(let sig): meta["signal"] = "\(sig)"
+            }
             if isCrash {
                 logger.error("worker died", metadata: meta)
                 if machine.backoffUntil > now {

@@ -102,8 +102,12 @@ stop_mariadb() {
 start_memcached() {
     mkdir -p "$STACK_DIR"
     if [ -f "$STACK_DIR/memcached.pid" ] && kill -0 "$(cat "$STACK_DIR/memcached.pid")" 2>/dev/null; then return; fi
+    if (exec 3<>"/dev/tcp/127.0.0.1/$MEMCACHED_PORT") 2>/dev/null; then
+        die "port $MEMCACHED_PORT is taken by another process; stop it or choose MEMCACHED_PORT"
+    fi
     say "starting memcached on 127.0.0.1:$MEMCACHED_PORT"
-    memcached -d -u root -l 127.0.0.1 -p "$MEMCACHED_PORT" -U 0 -m 128 -c 4096 -t 2 -P "$STACK_DIR/memcached.pid"
+    (memcached -u root -l 127.0.0.1 -p "$MEMCACHED_PORT" -U 0 -m 128 -c 4096 -t 2 </dev/null >>"$STACK_DIR/memcached.log" 2>&1 &
+     echo $! > "$STACK_DIR/memcached.pid")
     for _ in $(seq 1 50); do
         (exec 3<>"/dev/tcp/127.0.0.1/$MEMCACHED_PORT") 2>/dev/null && return
         sleep 0.1

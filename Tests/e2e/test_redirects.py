@@ -1,0 +1,132 @@
+"""Create → redirect, status codes, HEAD, 404, 410, cache coherence, spool records."""
+import datetime
+import glob
+import os
+import time
+
+import pytest
+
+from conftest import HTTP, HTTPS, STACK_DIR, request, wait_for
+
+
+@pytest.mark.parametrize("status", [301, 302, 307, 308])
+def test_create_then_redirect_with_each_status(api, status):
+    r = api.create(longUrl=f"https://example.com/landing/{status}?utm=x", redirectType=status)
+    assert r.status == 201, r
+    body = r.json()
+    assert set(body) >= {"id", "shortUrl", "longUrl", "expirationDate", "createdAt"}
+    assert body["longUrl"] == f"https://example.com/landing/{status}?utm=x"
+    assert body["expirationDate"] is None
+    assert body["shortUrl"] == f"{HTTP}/{body['alias']}"
+    assert r.headers["location"] == f"/api/v1/urls/{body['alias']}"
+    for base in (HTTP, HTTPS):
+        g = request("GET", f"{base}/{body['alias']}")
+        assert g.status == status
+        assert g.headers["location"] == body["longUrl"]
+
+
+def test_default_is_302_and_head_has_no_body(api):
+    alias = api.create(longUrl="https://example.com/head").json()["alias"]
+    h = request("HEAD", f"{HTTP}/{alias}")
+    assert h.status == 302
+    assert h.headers["location"] == "https://example.com/head"
+    assert h.body == b""
+
+
+def test_custom_alias_is_case_sensitive(api):
+    stamp = str(time.time_ns())[-8:]
+    assert api.create(longUrl="https://example.com/upper", customAlias=f"Case{stamp}").status == 201
+    assert api.create(longUrl="https://example.com/lower", customAlias=f"case{stamp}").status == 201
+    assert request("GET", f"{HTTP}/Case{stamp}").headers["location"] == "https://example.com/upper"
+    assert request("GET", f"{HTTP}/case{stamp}").headers["location"] == "https://example.com/lower"
+
+
+def test_unknown_alias_is_404_html_for_browsers_and_problem_json_for_clients():
+    r = request("GET", f"{HTTP}/doesNotExist1", {"Accept": "text/html"})
+    assert r.status == 404
+    assert r.headers["content-type"].startswith("text/html")
+    j = request("GET", f"{HTTP}/doesNotExist1", {"Accept": "application/json"})
+    assert j.status == 404
+    assert j.headers["content-type"] == "application/problem+json"
+    assert j.json()["type"] == "/problems/not-found"
+    assert request("GET", f"{HTTP}/not/a/code").status == 404
+    assert request("GET", f"{HTTP}/bad%20code").status == 404
+
+
+def test_expired_link_answers_410(api):
+    expires = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(seconds=2)
+    r = api.create(longUrl="https://example.com/soon", expirationDate=expires.isoformat().replace("+00:00", "Z"))
+    assert r.status == 201, r
+    alias = r.json()["alias"]
+    assert r.json()["expirationDate"].endswith("Z")
+    assert request("GET", f"{HTTP}/{alias}").status == 302
+    time.sleep(max(0.0, (expires - datetime.datetime.now(datetime.timezone.utc)).total_seconds()) + 0.2)
+    gone = request("GET", f"{HTTP}/{alias}", {"Accept": "application/json"})
+    assert gone.status == 410
+    assert gone.json()["type"] == "/problems/link-expired"
+
+
+def test_disabled_link_answers_410_and_comes_back(api):
+    alias = api.create(longUrl="https://example.com/pause").json()["alias"]
+    assert api.patch(alias, isActive=False).status == 200
+    r = request("GET", f"{HTTP}/{alias}", {"Accept": "application/json"})
+    assert r.status == 410
+    assert r.json()["type"] == "/problems/link-disabled"
+    assert api.patch(alias, isActive=True).status == 200
+    assert request("GET", f"{HTTP}/{alias}").status == 302
+
+
+def test_patch_is_seen_by_the_very_next_request_on_every_worker(api):
+    alias = api.create(longUrl="https://example.com/old").json()["alias"]
+    for _ in range(10):  # warm the cache on every worker
+        assert request("GET", f"{HTTP}/{alias}").headers["location"] == "https://example.com/old"
+    for n in range(5):
+        p = api.patch(alias, longUrl=f"https://example.com/new/{n}", redirectType=307)
+        assert p.status == 200, p
+        for _ in range(6):
+            g = request("GET", f"{HTTP}/{alias}")
+            assert (g.status, g.headers["location"]) == (307, f"https://example.com/new/{n}")
+
+
+def test_delete_then_404(api):
+    alias = api.create(longUrl="https://example.com/gone").json()["alias"]
+    assert request("GET", f"{HTTP}/{alias}").status == 302
+    assert api.delete(alias).status == 204
+    assert request("GET", f"{HTTP}/{alias}").status == 404
+    assert api.get(alias).status == 404
+
+
+def test_read_back_and_clear_expiry(api):
+    r = api.create(longUrl="https://example.com/r", expirationDate="2099-01-01T00:00:00Z")
+    alias = r.json()["alias"]
+    got = api.get(alias).json()
+    assert got["expirationDate"] == "2099-01-01T00:00:00.000Z"
+    cleared = api.patch(alias, expirationDate=None).json()
+    assert cleared["expirationDate"] is None
+
+
+def spool_lines(code):
+    count = 0
+    for path in glob.glob(os.path.join(STACK_DIR, "spool", "clicks-*")):
+        with open(path, encoding="utf-8", errors="replace") as f:
+            count += sum(1 for line in f if line.split("\t")[4:5] == [code])
+    return count
+
+
+def test_every_redirect_served_leaves_one_spool_record(api):
+    alias = api.create(longUrl="https://example.com/counted").json()["alias"]
+    for _ in range(40):
+        assert request("GET", f"{HTTP}/{alias}", {"User-Agent": "spool-test\tagent", "Referer": "https://ref.example/"}).status == 302
+    request("HEAD", f"{HTTP}/{alias}")  # probes are answered, not counted
+    assert wait_for(lambda: spool_lines(alias) >= 40, timeout=5)
+    time.sleep(0.3)
+    assert spool_lines(alias) == 40
+
+
+def test_health_and_api_https_only():
+    h = request("GET", f"{HTTPS}/api/health")
+    assert h.status == 200
+    assert h.json() == {"status": "ok", "database": "up", "cache": "up"}
+    r = request("GET", f"{HTTP}/api/urls")
+    assert r.status == 308
+    assert r.headers["location"].startswith("https://")
