@@ -27,7 +27,12 @@ public final class FastCGIConnection {
     }
 
     /// Ends the current request: flushes the answer and closes or keeps the connection as nginx asked.
-    public func finish() {
+    ///
+    /// With `linger` (the libfcgi default) the close is a half-close followed by a wait for nginx to close
+    /// its end, which protects a request whose body was not read. A request that sent no body (GET, HEAD)
+    /// has nothing unread, and can skip that wait: one wake-up and three syscalls fewer.
+    public func finish(linger: Bool = true) {
+        if !linger { FCGX_Detach(request) }
         FCGX_Finish_r(request)
     }
 

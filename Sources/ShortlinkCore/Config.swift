@@ -66,7 +66,7 @@ public struct Config: Sendable, Equatable {
     /// Mode of the socket file.
     public var socketMode: UInt32 = 0o660
     /// Worker processes.
-    public var workers: Int = 4
+    public var workers: Int = 8
     /// Requests per worker before it is recycled; 0 = never.
     public var maxRequests: Int = 0
     /// Graceful stop deadline in seconds.

@@ -50,11 +50,13 @@ struct Worker {
         var served = 0
         while shortlink_stop_requested() == 0 {
             guard fcgi.accept() else { break }
+            let contentLength = fcgi.param("CONTENT_LENGTH").flatMap { Int($0) } ?? 0
+            var bodyConsumed = contentLength == 0
             let request = HTTPRequest(
                 method: fcgi.param("REQUEST_METHOD") ?? "GET",
                 path: fcgi.param("DOCUMENT_URI") ?? "/",
                 remoteAddress: fcgi.param("REMOTE_ADDR") ?? "",
-                contentLength: fcgi.param("CONTENT_LENGTH").flatMap { Int($0) },
+                contentLength: contentLength,
                 header: { name in
                     switch name {
                     case "content-type": return fcgi.param("CONTENT_TYPE")
@@ -65,10 +67,15 @@ struct Worker {
                     default: return fcgi.param(named: "HTTP_" + name.uppercased().replacingOccurrences(of: "-", with: "_"))
                     }
                 },
-                readBody: { limit in fcgi.readBody(limit: limit) })
+                readBody: { limit in
+                    let body = fcgi.readBody(limit: limit)
+                    bodyConsumed = body != nil
+                    return body
+                })
             let (response, click) = app.handle(request)
             fcgi.write(response.cgiBytes())
-            fcgi.finish()
+            // Linger (wait for nginx to close) only when part of a body may still be unread.
+            fcgi.finish(linger: !bodyConsumed)
             if let click { spool.record(click) }
             served += 1
             if config.maxRequests > 0 && served >= config.maxRequests {
@@ -86,7 +93,7 @@ struct Worker {
         while shortlink_stop_requested() == 0 {
             guard fcgi.accept() else { break }
             fcgi.write(answer)
-            fcgi.finish()
+            fcgi.finish(linger: false)
         }
         exit(0)
     }

@@ -8,7 +8,7 @@
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 PACKAGES=(libfcgi-dev libmariadb-dev libmemcached-dev libqrencode-dev libsodium-dev pkg-config
-          mariadb-server mariadb-client memcached nginx openssl curl wrk ca-certificates)
+          mariadb-server mariadb-client memcached nginx openssl curl wrk ca-certificates systemd)
 
 say() { printf '==> %s\n' "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
