@@ -1,6 +1,7 @@
 #include "shortlink_shim.h"
 #include <signal.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 
 static volatile sig_atomic_t flagged_signal = 0;
@@ -42,4 +43,17 @@ void shortlink_reset_signals(void) {
     sigset_t empty;
     sigemptyset(&empty);
     sigprocmask(SIG_SETMASK, &empty, NULL);
+}
+
+unsigned long long *shortlink_shared_counter_create(void) {
+    void *p = mmap(NULL, sizeof(unsigned long long), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    return p == MAP_FAILED ? NULL : (unsigned long long *)p;
+}
+
+unsigned long long shortlink_counter_load(const unsigned long long *counter) {
+    return __atomic_load_n(counter, __ATOMIC_ACQUIRE);
+}
+
+unsigned long long shortlink_counter_increment(unsigned long long *counter) {
+    return __atomic_add_fetch(counter, 1, __ATOMIC_ACQ_REL);
 }

@@ -82,6 +82,49 @@ public final class MemcachedClient {
         return false
     }
 
+    /// The outcome of a conditional write.
+    public enum AddResult {
+        case stored
+        case exists
+        case failed
+    }
+
+    /// Writes `key` only if it is absent.
+    @discardableResult
+    public func add(_ key: String, _ value: [UInt8], ttl: Int) -> AddResult {
+        let rc = key.withCString { k in
+            value.withUnsafeBufferPointer { v in
+                v.baseAddress!.withMemoryRebound(to: CChar.self, capacity: max(value.count, 1)) { p in
+                    memcached_add(mc, k, strlen(k), p, value.count, time_t(ttl), 0)
+                }
+            }
+        }
+        if rc == MEMCACHED_SUCCESS { return .stored }
+        if rc == MEMCACHED_NOTSTORED || rc == MEMCACHED_DATA_EXISTS { return .exists }
+        noteFailure(rc, op: "add")
+        return .failed
+    }
+
+    /// Adds one to the counter at `key`, creating it at 1 when absent; false when memcached failed.
+    @discardableResult
+    public func increment(_ key: String) -> Bool {
+        for _ in 0..<3 {
+            var value: UInt64 = 0
+            let rc = key.withCString { k in memcached_increment(mc, k, strlen(k), 1, &value) }
+            if rc == MEMCACHED_SUCCESS { return true }
+            guard rc == MEMCACHED_NOTFOUND else {
+                noteFailure(rc, op: "incr")
+                return false
+            }
+            switch add(key, Array("1".utf8), ttl: 0) {
+            case .stored: return true
+            case .exists: continue  // another writer created it: increment that
+            case .failed: return false
+            }
+        }
+        return false
+    }
+
     /// Deletes `key`; true when deleted or absent.
     @discardableResult
     public func delete(_ key: String) -> Bool {
@@ -137,6 +180,15 @@ public final class MemcachedLinkCache: LinkCache {
         }
     }
 
+    /// A read-through fill: `add`, so it never overwrites an entry a write has just set.
+    public func fill(_ snapshot: LinkSnapshot?, domainID: Int64, code: String) {
+        if let snapshot {
+            client.add(Self.key(domainID, code), Array(snapshot.encoded.utf8), ttl: ttl)
+        } else {
+            client.add(Self.key(domainID, code), Self.negativeMarker, ttl: negativeTTL)
+        }
+    }
+
     /// Stores a snapshot.
     public func store(_ snapshot: LinkSnapshot, domainID: Int64, code: String) -> Bool {
         client.set(Self.key(domainID, code), Array(snapshot.encoded.utf8), ttl: ttl)
@@ -150,5 +202,40 @@ public final class MemcachedLinkCache: LinkCache {
     /// Deletes the entry.
     public func remove(domainID: Int64, code: String) -> Bool {
         client.delete(Self.key(domainID, code))
+    }
+}
+
+/// `LinkChangeFeed` over a node-wide shared-memory counter and a cluster-wide memcached counter
+/// (`sl1:gen`). A missing key reads as its own generation (`none`), so a restarted memcached also
+/// empties every local cache.
+public final class MemcachedChangeFeed: LinkChangeFeed {
+    private let client: MemcachedClient
+    private let loadNode: () -> UInt64
+    private let bumpNode: () -> Void
+    static let key = "sl1:gen"
+
+    /// Creates the feed; `loadNode`/`bumpNode` read and bump the node's shared counter.
+    public init(client: MemcachedClient, loadNode: @escaping () -> UInt64, bumpNode: @escaping () -> Void) {
+        self.client = client
+        self.loadNode = loadNode
+        self.bumpNode = bumpNode
+    }
+
+    /// The node's counter.
+    public var nodeGeneration: UInt64 { loadNode() }
+
+    /// The cluster counter, `none` when absent, nil when memcached cannot be read.
+    public func clusterGeneration() -> String? {
+        switch client.get(Self.key) {
+        case .value(let bytes): return String(decoding: bytes, as: UTF8.self)
+        case .notFound: return "none"
+        case .failed: return nil
+        }
+    }
+
+    /// Bumps both counters (the node's first: it cannot fail).
+    public func announce() {
+        bumpNode()
+        client.increment(Self.key)
     }
 }

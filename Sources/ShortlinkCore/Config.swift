@@ -41,6 +41,11 @@ public enum ConfigKey: String, CaseIterable, Sendable {
     case cacheTTL = "SHORTLINK_CACHE_TTL"
     /// Seconds a "no such link" cache entry lives.
     case negativeTTL = "SHORTLINK_NEGATIVE_TTL"
+    /// Entries of each worker's local link cache (0 turns it off: every redirect asks memcached).
+    case localCacheEntries = "SHORTLINK_LOCAL_CACHE_ENTRIES"
+    /// Milliseconds between checks of the cluster-wide change counter: how late a worker may see a link
+    /// changed on another node (changes on its own node are seen at once).
+    case localCacheSyncMillis = "SHORTLINK_LOCAL_CACHE_SYNC_MS"
     /// Largest accepted request body in bytes.
     case maxBody = "SHORTLINK_MAX_BODY"
     /// trace, debug, info, notice, warning, error or critical.
@@ -95,6 +100,10 @@ public struct Config: Sendable, Equatable {
     public var cacheTTL: Int = 86_400
     /// Negative cache TTL, seconds.
     public var negativeTTL: Int = 30
+    /// Local cache size per worker; 0 = off.
+    public var localCacheEntries: Int = 100_000
+    /// Cluster change check interval, ms.
+    public var localCacheSyncMillis: Int = 100
     /// Body limit, bytes.
     public var maxBody: Int = 65_536
     /// Log level name.
@@ -208,6 +217,8 @@ public struct Config: Sendable, Equatable {
         }
         if let v = try int(.cacheTTL, 1...2_592_000) { cacheTTL = v }
         if let v = try int(.negativeTTL, 1...3600) { negativeTTL = v }
+        if let v = try int(.localCacheEntries, 0...10_000_000) { localCacheEntries = v }
+        if let v = try int(.localCacheSyncMillis, 10...60_000) { localCacheSyncMillis = v }
         if let v = try int(.maxBody, 1024...16 << 20) { maxBody = v }
         if let v = values[ConfigKey.logLevel.rawValue] {
             guard ["trace", "debug", "info", "notice", "warning", "error", "critical"].contains(v) else {

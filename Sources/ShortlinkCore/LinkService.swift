@@ -89,12 +89,9 @@ public final class LinkService {
         case .miss, .unavailable: break
         }
         do {
-            if let snapshot = try store.snapshot(domainID: domainID, code: code) {
-                cache.store(snapshot, domainID: domainID, code: code)
-                return snapshot
-            }
-            cache.storeNegative(domainID: domainID, code: code)
-            return nil
+            let snapshot = try store.snapshot(domainID: domainID, code: code)
+            cache.fill(snapshot, domainID: domainID, code: code)
+            return snapshot
         } catch {
             throw Self.map(error)
         }
@@ -222,10 +219,11 @@ public final class LinkService {
         return link
     }
 
-    /// Replaces the cache entry after a store write; a failed cache write is logged (memcached down means
-    /// it holds nothing stale either, since a restarted memcached starts empty).
+    /// Replaces the cache entry after a store write. If that fails the entry is deleted instead; if that
+    /// fails too it is logged (a memcached that is down holds nothing stale: it restarts empty).
     private func publish(_ link: Link) {
-        if !cache.store(link.snapshot, domainID: link.domainID, code: link.code) {
+        if !cache.store(link.snapshot, domainID: link.domainID, code: link.code),
+           !cache.remove(domainID: link.domainID, code: link.code) {
             logger.warning("cache not updated after write", metadata: ["link_id": "\(link.id)"])
         }
     }

@@ -68,7 +68,10 @@ public enum CacheLookup: Sendable, Equatable {
 public protocol LinkCache: AnyObject {
     /// Reads the entry for a code.
     func lookup(domainID: Int64, code: String) -> CacheLookup
-    /// Stores the snapshot; false when the cache could not be written.
+    /// Remembers what a database read found (nil: no such link), unless the entry was written meanwhile:
+    /// a fill never overwrites a newer write.
+    func fill(_ snapshot: LinkSnapshot?, domainID: Int64, code: String)
+    /// Stores the snapshot after a write; false when the cache could not be written.
     @discardableResult func store(_ snapshot: LinkSnapshot, domainID: Int64, code: String) -> Bool
     /// Remembers for a short while that the code does not exist.
     @discardableResult func storeNegative(domainID: Int64, code: String) -> Bool

@@ -6,6 +6,7 @@ import LinkDomain
 import Logging
 import MariaDBStore
 import MemcachedCache
+import Prefork
 import ShortlinkCore
 import ShortlinkHTTP
 
@@ -14,6 +15,8 @@ struct Worker {
     let config: Config
     let listenFD: Int32
     let generation: Int
+    /// Bumped by every link write on this node; read by every worker's local cache.
+    let changes: SharedMemoryCounter
 
     func run() -> Never {
         for sig in [SIGTERM, SIGINT, SIGQUIT] { _ = shortlink_install_flag_handler(sig) }
@@ -36,7 +39,15 @@ struct Worker {
             sleep(1)
             exit(75)
         }
-        let cache = MemcachedLinkCache(client: memcached, ttl: config.cacheTTL, negativeTTL: config.negativeTTL)
+        let start = ContinuousClock.now
+        let cache = LocalLinkCache(
+            shared: MemcachedLinkCache(client: memcached, ttl: config.cacheTTL, negativeTTL: config.negativeTTL),
+            feed: MemcachedChangeFeed(client: memcached, loadNode: changes.load, bumpNode: changes.increment),
+            capacity: config.localCacheEntries, syncMillis: Int64(config.localCacheSyncMillis),
+            monotonicMillis: {
+                let d = ContinuousClock.now - start
+                return d.components.seconds * 1000 + d.components.attoseconds / 1_000_000_000_000_000
+            })
         let store = MariaDBLinkStore(connection: db)
         let accounts = MariaDBAccounts(connection: db)
         let spool = SpoolWriter(directory: config.spoolDir, maxBytes: config.spoolMaxBytes, logger: logger)

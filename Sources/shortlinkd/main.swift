@@ -22,6 +22,12 @@ do { listener = try ListenSocket.open(path: config.socketPath, mode: config.sock
 }
 if let path = listener.createdPath { logger.info("listening", metadata: ["socket": "\(path)"]) }
 
+/// Link writes on this node bump it; every worker's local cache watches it (shared memory, made before forking).
+guard let changes = SharedMemoryCounter() else {
+    logger.critical("cannot map the shared change counter")
+    exit(71)
+}
+
 /// The config each new generation of workers runs with; replaced on a successful HUP.
 final class CurrentConfig: @unchecked Sendable { var value: Config; init(_ c: Config) { value = c } }
 let current = CurrentConfig(config)
@@ -43,7 +49,7 @@ let supervisor = Supervisor(
         }
     },
     runWorker: { generation in
-        Worker(config: current.value, listenFD: listener.fd, generation: generation).run()
+        Worker(config: current.value, listenFD: listener.fd, generation: generation, changes: changes).run()
     })
 
 let code = supervisor.run()

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from conftest import HTTP, HTTPS, STACK_DIR, request, wait_for
+from conftest import HTTP, HTTPS, STACK_DIR, request, sql, wait_for
 
 
 @pytest.mark.parametrize("status", [301, 302, 307, 308])
@@ -130,3 +130,33 @@ def test_health_and_api_https_only():
     r = request("GET", f"{HTTP}/api/urls")
     assert r.status == 308
     assert r.headers["location"].startswith("https://")
+
+
+def memcached(command):
+    host, port = os.environ["SL_MEMCACHED"].split(":")
+    import socket
+    with socket.create_connection((host, int(port)), timeout=5) as s:
+        s.sendall(command.encode())
+        data = b""
+        while not data.endswith((b"STORED\r\n", b"END\r\n", b"NOT_FOUND\r\n", b"\r\n")) or data == b"":
+            data += s.recv(65536)
+        return data.decode()
+
+
+def test_a_write_from_another_node_is_seen_within_the_sync_interval(api):
+    """Another node's writer: it sets the memcached entry and bumps the cluster counter, without touching this
+    node's shared memory. Local caches must notice within SHORTLINK_LOCAL_CACHE_SYNC_MS (100 ms)."""
+    r = api.create(longUrl="https://example.com/before")
+    alias = r.json()["alias"]
+    for _ in range(10):
+        assert request("GET", f"{HTTP}/{alias}").headers["location"] == "https://example.com/before"
+    link_id, domain_id = sql(f"SELECT id, domain_id FROM links WHERE code = '{alias}'")[0]
+    value = f"1|{link_id}|307|1||https://example.com/after"
+    assert memcached(f"set sl1:l:{domain_id}:{alias} 0 0 {len(value)}\r\n{value}\r\n").startswith("STORED")
+    incr = memcached("incr sl1:gen 1\r\n")
+    if incr.startswith("NOT_FOUND"):
+        memcached("set sl1:gen 0 0 1\r\n1\r\n")
+    time.sleep(0.25)
+    for _ in range(10):
+        g = request("GET", f"{HTTP}/{alias}")
+        assert (g.status, g.headers["location"]) == (307, "https://example.com/after")

@@ -17,4 +17,14 @@ int shortlink_set_parent_death_signal(int sig);
 /// Restores every signal to its default action and empties the blocked mask (for a freshly forked child).
 void shortlink_reset_signals(void);
 
+/// Maps one zeroed 64-bit counter shared by this process and the children it forks afterwards
+/// (MAP_SHARED | MAP_ANONYMOUS); NULL on failure.
+unsigned long long *shortlink_shared_counter_create(void);
+
+/// Atomically reads a shared counter.
+unsigned long long shortlink_counter_load(const unsigned long long *counter);
+
+/// Atomically adds one to a shared counter; returns the new value.
+unsigned long long shortlink_counter_increment(unsigned long long *counter);
+
 #endif
