@@ -70,13 +70,7 @@ public final class MemcachedClient {
     /// Writes `key` for `ttl` seconds.
     @discardableResult
     public func set(_ key: String, _ value: [UInt8], ttl: Int) -> Bool {
-        let rc = key.withCString { k in
-            value.withUnsafeBufferPointer { v in
-                v.baseAddress!.withMemoryRebound(to: CChar.self, capacity: max(value.count, 1)) { p in
-                    memcached_set(mc, k, strlen(k), p, value.count, time_t(ttl), 0)
-                }
-            }
-        }
+        let rc = store(key, value, ttl: ttl, with: memcached_set)
         if rc == MEMCACHED_SUCCESS { return true }
         noteFailure(rc, op: "set")
         return false
@@ -92,13 +86,7 @@ public final class MemcachedClient {
     /// Writes `key` only if it is absent.
     @discardableResult
     public func add(_ key: String, _ value: [UInt8], ttl: Int) -> AddResult {
-        let rc = key.withCString { k in
-            value.withUnsafeBufferPointer { v in
-                v.baseAddress!.withMemoryRebound(to: CChar.self, capacity: max(value.count, 1)) { p in
-                    memcached_add(mc, k, strlen(k), p, value.count, time_t(ttl), 0)
-                }
-            }
-        }
+        let rc = store(key, value, ttl: ttl, with: memcached_add)
         if rc == MEMCACHED_SUCCESS { return .stored }
         if rc == MEMCACHED_NOTSTORED || rc == MEMCACHED_DATA_EXISTS { return .exists }
         noteFailure(rc, op: "add")
@@ -123,6 +111,20 @@ public final class MemcachedClient {
             }
         }
         return false
+    }
+
+    /// Runs a storage command (`memcached_set`, `memcached_add`) for `key`.
+    private func store(
+        _ key: String, _ value: [UInt8], ttl: Int,
+        with command: (UnsafeMutablePointer<memcached_st>?, UnsafePointer<CChar>?, Int, UnsafePointer<CChar>?, Int, time_t, UInt32) -> memcached_return_t
+    ) -> memcached_return_t {
+        key.withCString { k in
+            value.withUnsafeBufferPointer { v in
+                v.baseAddress!.withMemoryRebound(to: CChar.self, capacity: max(value.count, 1)) { p in
+                    command(mc, k, strlen(k), p, value.count, time_t(ttl), 0)
+                }
+            }
+        }
     }
 
     /// Deletes `key`; true when deleted or absent.
