@@ -75,7 +75,7 @@ public final class MariaDBConnection {
             throw .unavailable(message)
         }
         mysql = m
-        logger.info("mariadb connected")
+        logger.debug("mariadb connected")
     }
 
     /// True when `errno` means the connection is unusable (server gone, restarted, killed).

@@ -59,6 +59,7 @@ public final class ShortlinkApp {
         guard request.method == "GET" || isHead else {
             return (Problem.methodNotAllowed(["GET", "HEAD"]).response(), nil)
         }
+        if request.path == "/" { return (landingPage(isHead: isHead), nil) }
         let code = request.path.dropFirst()  // the leading "/"
         guard AliasRules.isPlausibleCode(code.utf8) else {
             return (page(for: .linkNotFound, request), nil)
@@ -90,6 +91,24 @@ public final class ShortlinkApp {
                 userAgent: request.header("user-agent") ?? "", referer: request.header("referer") ?? "")
             return (response, click)
         }
+    }
+
+    /// What a browser pointed at the bare short domain sees.
+    func landingPage(isHead: Bool) -> HTTPResponse {
+        let html = """
+        <!doctype html><html lang="en"><head><meta charset="utf-8"><title>shortlink</title>\
+        <meta name="viewport" content="width=device-width,initial-scale=1">\
+        <style>body{font:16px/1.5 system-ui,sans-serif;max-width:40rem;margin:4rem auto;padding:0 1rem;color:#222}\
+        code{background:#f3f3f3;padding:0 .2em}</style></head><body><h1>shortlink</h1>\
+        <p>This host serves short links: <code>\(baseURL)/&lt;alias&gt;</code>.</p>\
+        <p>Create them with the JSON API at <code>/api/v1/urls</code> (HTTPS, API key); \
+        <a href="/api/v1/health">health</a>.</p></body></html>
+
+        """
+        var response = HTTPResponse(status: 200, headers: [("Content-Type", "text/html; charset=utf-8"),
+                                                           ("Cache-Control", "public, max-age=300")], body: Array(html.utf8))
+        response.omitBody = isHead
+        return response
     }
 
     /// A problem as JSON for API clients, or as a small HTML page for browsers.

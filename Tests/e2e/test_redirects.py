@@ -160,3 +160,10 @@ def test_a_write_from_another_node_is_seen_within_the_sync_interval(api):
     for _ in range(10):
         g = request("GET", f"{HTTP}/{alias}")
         assert (g.status, g.headers["location"]) == (307, "https://example.com/after")
+
+
+def test_the_bare_domain_shows_a_landing_page():
+    r = request("GET", f"{HTTP}/")
+    assert r.status == 200
+    assert r.headers["content-type"].startswith("text/html")
+    assert b"/api/v1/urls" in r.body
