@@ -4,11 +4,10 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 
-static volatile sig_atomic_t flagged_signal = 0;
 static volatile sig_atomic_t stop_requested = 0;
 
 static void flag_handler(int sig) {
-    flagged_signal = sig;
+    (void)sig;
     stop_requested = 1;
 }
 
@@ -19,12 +18,6 @@ int shortlink_install_flag_handler(int sig) {
     sigemptyset(&sa.sa_mask);
     sa.sa_flags = 0; /* no SA_RESTART: interrupt accept() */
     return sigaction(sig, &sa, NULL);
-}
-
-int shortlink_take_flagged_signal(void) {
-    int sig = flagged_signal;
-    flagged_signal = 0;
-    return sig;
 }
 
 int shortlink_stop_requested(void) { return stop_requested; }

@@ -70,7 +70,9 @@ public final class Supervisor {
             }
             let actions = machine.tick(now: now)
             if perform(actions) { return 0 }
-            if case .stopping = machine.phase, now - lastResignal >= 1 {
+            // A stop signal can reach a worker just before it blocks in accept(); repeat it to every
+            // retiring worker (after a reload, TTOU or stop) until it has gone.
+            if now - lastResignal >= 1 {
                 lastResignal = now
                 for pid in machine.retiringPIDs { kill(pid, SIGTERM) }
             }

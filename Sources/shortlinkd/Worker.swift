@@ -1,4 +1,3 @@
-import CSystemShim
 import ClickSpool
 import FastCGI
 import Foundation
@@ -19,8 +18,7 @@ struct Worker {
     let changes: SharedMemoryCounter
 
     func run() -> Never {
-        for sig in [SIGTERM, SIGINT, SIGQUIT] { _ = shortlink_install_flag_handler(sig) }
-        for sig in [SIGHUP, SIGPIPE, SIGTTIN, SIGTTOU, SIGUSR1, SIGUSR2] { signal(sig, SIG_IGN) }
+        WorkerSignals.install()
         var logger = Logger(label: "shortlinkd")
         logger[metadataKey: "role"] = "worker"
         logger[metadataKey: "pid"] = "\(getpid())"
@@ -59,7 +57,7 @@ struct Worker {
                                maxBody: config.maxBody, logger: logger)
 
         var served = 0
-        while shortlink_stop_requested() == 0 {
+        while !WorkerSignals.isStopRequested {
             guard fcgi.accept() else { break }
             let contentLength = fcgi.param("CONTENT_LENGTH").flatMap { Int($0) } ?? 0
             var bodyConsumed = contentLength == 0
@@ -101,7 +99,7 @@ struct Worker {
     /// The do-nothing responder scripts/bench compares against: the FastCGI hop alone.
     private func runNoop(_ fcgi: FastCGIConnection) -> Never {
         let answer = Array("Status: 302 Found\r\nLocation: https://example.com/\r\nContent-Length: 0\r\n\r\n".utf8)
-        while shortlink_stop_requested() == 0 {
+        while !WorkerSignals.isStopRequested {
             guard fcgi.accept() else { break }
             fcgi.write(answer)
             fcgi.finish(linger: false)

@@ -230,7 +230,7 @@ start_nginx() {
     local d="$STACK_DIR/nginx"
     write_nginx
     if [ -f "$d/nginx.pid" ] && kill -0 "$(cat "$d/nginx.pid")" 2>/dev/null; then
-        nginx -p "$d" -c "$d/nginx.conf" -s reload
+        nginx -p "$d" -c "$d/nginx.conf" -s reload 2>/dev/null
         return
     fi
     say "starting nginx on http://127.0.0.1:$HTTP_PORT and https://127.0.0.1:$HTTPS_PORT"
@@ -241,7 +241,7 @@ start_nginx() {
 stop_nginx() {
     local d="$STACK_DIR/nginx"
     if [ -f "$d/nginx.pid" ] && kill -0 "$(cat "$d/nginx.pid")" 2>/dev/null; then
-        nginx -p "$d" -c "$d/nginx.conf" -s quit || true
+        nginx -p "$d" -c "$d/nginx.conf" -s quit 2>/dev/null || true
         for _ in $(seq 1 50); do [ -f "$d/nginx.pid" ] || break; sleep 0.1; done
     fi
 }

@@ -1,14 +1,11 @@
 #ifndef SHORTLINK_SHIM_H
 #define SHORTLINK_SHIM_H
 
-/// Installs an async-signal-safe handler for `sig` that only records the signal (no SA_RESTART,
+/// Installs an async-signal-safe handler for `sig` that only records a stop request (no SA_RESTART,
 /// so a blocking accept() returns EINTR). Returns 0 on success, -1 with errno set.
 int shortlink_install_flag_handler(int sig);
 
-/// Returns the number of the last signal recorded by the flag handler, or 0; clears it.
-int shortlink_take_flagged_signal(void);
-
-/// Returns non-zero once any flagged signal arrived since start (not cleared by take).
+/// Returns non-zero once any flagged signal arrived.
 int shortlink_stop_requested(void);
 
 /// Asks the kernel to send `sig` to this process when its parent dies (prctl PR_SET_PDEATHSIG).
