@@ -14,6 +14,8 @@ public enum LinkServiceError: Error, Equatable, Sendable {
     case aliasTaken(String)
     /// No free random code after the bounded retries (HTTP 503).
     case codeSpaceExhausted
+    /// The caller's plan does not include this (HTTP 403, naming the plan that does).
+    case planRefusal(Entitlements.Refusal)
     /// The database is unreachable (HTTP 503).
     case unavailable(String)
     /// Something unexpected on the server (HTTP 500).
@@ -60,6 +62,7 @@ public struct UpdateLinkRequest: Sendable, Equatable {
 /// the change. The redirect reads the cache, then the store, and remembers a miss briefly.
 public final class LinkService {
     private let store: LinkStore
+    private let plans: PlanStore
     private let cache: LinkCache
     private let clock: Clock
     private let logger: Logger
@@ -69,8 +72,10 @@ public final class LinkService {
     public let ownHosts: Set<String>
 
     /// Creates the service.
-    public init(store: LinkStore, cache: LinkCache, clock: Clock, domainID: Int64, ownHosts: Set<String>, logger: Logger) {
+    public init(store: LinkStore, plans: PlanStore, cache: LinkCache, clock: Clock, domainID: Int64, ownHosts: Set<String>,
+                logger: Logger) {
         self.store = store
+        self.plans = plans
         self.cache = cache
         self.clock = clock
         self.domainID = domainID
@@ -120,6 +125,8 @@ public final class LinkService {
             do { try AliasRules.validateCustom(alias) } catch { errors += error.errors }
         }
         guard errors.isEmpty else { throw .validation(ValidationError(errors)) }
+        try checkPlan(for: principal, now: now, customAlias: request.customAlias != nil, expiry: expiresAt != nil,
+                      newLink: true)
 
         func attempt(code: String) throws(StoreError) -> Link {
             try store.insert(NewLink(publicID: Secrets.uuid(), domainID: domainID, code: code, longURL: longURL,
@@ -193,6 +200,9 @@ public final class LinkService {
             }
         }
         guard errors.isEmpty else { throw .validation(ValidationError(errors)) }
+        if case .value = patch.expirationDate {
+            try checkPlan(for: principal, now: now, customAlias: false, expiry: true, newLink: false)
+        }
         link.updatedAt = now
         do { try store.update(link) } catch { throw Self.map(error) }
         publish(link)
@@ -208,6 +218,38 @@ public final class LinkService {
     }
 
     // MARK: Helpers
+
+    /// The entitlement checks of a link write: custom alias, expiry, links per month (004: the free tier
+    /// can set neither an alias nor an expiry).
+    private func checkPlan(for principal: Principal, now: Date, customAlias: Bool, expiry: Bool, newLink: Bool) throws(LinkServiceError) {
+        do {
+            let plan = try plans.plan(forUser: principal.userID, now: now)
+            var catalog: [Plan] { (try? plans.catalog()) ?? [] }
+            do {
+                if customAlias { try Entitlements.require(.customAlias, plan: plan, catalog: catalog) }
+                if expiry { try Entitlements.require(.expirationDate, plan: plan, catalog: catalog) }
+                if newLink, plan.linksPerMonth != nil {
+                    let used = try plans.linksCreated(byUser: principal.userID, since: Self.startOfMonth(now))
+                    try Entitlements.require(.linksPerMonth, used: used, plan: plan, catalog: catalog)
+                }
+            } catch let refusal as Entitlements.Refusal {
+                throw LinkServiceError.planRefusal(refusal)
+            }
+        } catch let error as StoreError {
+            throw Self.map(error)
+        } catch let error as LinkServiceError {
+            throw error
+        } catch {
+            throw .internalError("\(error)")
+        }
+    }
+
+    /// The first instant of `date`'s calendar month, in UTC.
+    static func startOfMonth(_ date: Date) -> Date {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        return calendar.date(from: calendar.dateComponents([.year, .month], from: date))!
+    }
 
     private func visibleLink(code: String, to principal: Principal) throws(LinkServiceError) -> Link {
         guard AliasRules.isPlausibleCode(code.utf8[...]) else { throw .notFound }

@@ -152,3 +152,14 @@ public protocol APIKeyStore: AnyObject {
     /// The principal for a key hash, or nil when no active key matches.
     func principal(forKeyHash hash: [UInt8]) throws(StoreError) -> Principal?
 }
+
+/// Plans and what users have used of them.
+public protocol PlanStore: AnyObject {
+    /// The plan in force for `userID` at `now`: its subscription's plan while active, trialing or paid up
+    /// after cancelling; otherwise `free`.
+    func plan(forUser userID: Int64, now: Date) throws(StoreError) -> Plan
+    /// Every plan, for naming the one that unlocks a feature.
+    func catalog() throws(StoreError) -> [Plan]
+    /// Links `userID` created since `since`.
+    func linksCreated(byUser userID: Int64, since: Date) throws(StoreError) -> Int
+}

@@ -133,6 +133,7 @@ extension ShortlinkApp {
             case .validation(let v): throw .validation(v)
             case .notFound: throw .linkNotFound
             case .forbidden(let scope): throw .forbidden(scope: scope)
+            case .planRefusal(let refusal): throw .planRefusal(refusal)
             case .aliasTaken(let alias): throw .aliasTaken(alias)
             case .codeSpaceExhausted: throw .unavailable("random code generation")
             case .unavailable: throw .unavailable("the link database")

@@ -15,6 +15,8 @@ public struct Problem: Error, Equatable {
     public var errors: [FieldError] = []
     /// Extra headers (e.g. `Allow`, `WWW-Authenticate`).
     public var headers: [(String, String)] = []
+    /// Extension members of the problem document.
+    public var extensions: [String: String] = [:]
 
     /// Creates a problem.
     public init(slug: String, title: String, status: Int, detail: String, errors: [FieldError] = [],
@@ -35,6 +37,7 @@ public struct Problem: Error, Equatable {
     /// The problem+json response.
     public func response() -> HTTPResponse {
         var object: [String: Any] = ["type": "/problems/\(slug)", "title": title, "status": status, "detail": detail]
+        for (key, value) in extensions { object[key] = value }
         if !errors.isEmpty {
             object["errors"] = errors.map { ["field": $0.field, "code": $0.code, "message": $0.message] }
         }
@@ -60,6 +63,15 @@ extension Problem {
     static func forbidden(scope: String) -> Problem {
         Problem(slug: "insufficient-scope", title: "Insufficient scope", status: 403,
                 detail: "this API key lacks the scope '\(scope)'")
+    }
+    /// A plan refusal: the type names the plan that unlocks it (`/problems/requires-plan-pro`).
+    static func planRefusal(_ r: Entitlements.Refusal) -> Problem {
+        let what = r.limit.map { "the \(r.what) limit of \($0)" } ?? "the \(r.what) feature"
+        var p = Problem(slug: r.unlockedBy.map { "requires-plan-\($0)" } ?? "plan-limit", title: "Not included in your plan",
+                        status: 403, detail: r.unlockedBy.map { "\(what) requires the \($0) plan" } ?? "\(what) is reached")
+        p.extensions["feature"] = r.what
+        if let plan = r.unlockedBy { p.extensions["requiredPlan"] = plan }
+        return p
     }
     static let linkNotFound = Problem(slug: "not-found", title: "Not found", status: 404, detail: "no such short link")
     static func routeNotFound(_ path: String) -> Problem {

@@ -43,7 +43,7 @@ struct Migrate: ParsableCommand {
 }
 
 struct CreateAdmin: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Create (or reuse) an admin user and print a new admin API key.")
+    static let configuration = CommandConfiguration(abstract: "Create (or reuse) an admin user on the enterprise plan and print a new admin API key.")
 
     @Option(help: "The admin's email address.")
     var email: String
@@ -57,6 +57,7 @@ struct CreateAdmin: ParsableCommand {
         let accounts = MariaDBAccounts(connection: db)
         let now = Date()
         let user = try accounts.ensureUser(email: email, role: "admin", now: now)
+        try MariaDBPlans(connection: db).subscribe(userID: user, planCode: "enterprise", now: now)
         let secret = APIKeySecret.generate()
         _ = try accounts.createAPIKey(userID: user, name: "admin (shortlinkctl)", secret: secret, scopes: ["admin"], now: now)
         if let path = writeKey {
@@ -81,12 +82,18 @@ struct CreateKey: ParsableCommand {
     @Option(help: "Role of the user if it must be created: user or admin.")
     var role: String = "user"
 
+    @Option(help: "Also put the user on this plan: free, pro, business or enterprise.")
+    var plan: String?
+
     func validate() throws {
         let list = scopes.split(whereSeparator: { $0 == " " || $0 == "," }).map(String.init)
         guard !list.isEmpty, list.allSatisfy(APIKeySecret.knownScopes.contains) else {
             throw ValidationError("--scopes must be among: \(APIKeySecret.knownScopes.sorted().joined(separator: " "))")
         }
         guard role == "user" || role == "admin" else { throw ValidationError("--role must be user or admin") }
+        if let plan, !["free", "pro", "business", "enterprise"].contains(plan) {
+            throw ValidationError("--plan must be free, pro, business or enterprise")
+        }
     }
 
     func run() throws {
@@ -95,6 +102,7 @@ struct CreateKey: ParsableCommand {
         let accounts = MariaDBAccounts(connection: db)
         let now = Date()
         let user = try accounts.ensureUser(email: email, role: role, now: now)
+        if let plan { try MariaDBPlans(connection: db).subscribe(userID: user, planCode: plan, now: now) }
         let secret = APIKeySecret.generate()
         let list = scopes.split(whereSeparator: { $0 == " " || $0 == "," }).map(String.init)
         _ = try accounts.createAPIKey(userID: user, name: name, secret: secret, scopes: list, now: now)

@@ -50,7 +50,7 @@ struct Worker {
         let accounts = MariaDBAccounts(connection: db)
         let spool = SpoolWriter(directory: config.spoolDir, maxBytes: config.spoolMaxBytes, logger: logger)
         let clock = SystemClock()
-        let links = LinkService(store: store, cache: cache, clock: clock, domainID: domainID,
+        let links = LinkService(store: store, plans: MariaDBPlans(connection: db), cache: cache, clock: clock, domainID: domainID,
                                 ownHosts: [config.shortHost], logger: logger)
         let app = ShortlinkApp(links: links, keys: accounts, clicks: spool, clock: clock,
                                health: Health(db: db, memcached: memcached), baseURL: config.baseURL,

@@ -96,7 +96,8 @@ import Testing
         let user = try accounts.ensureUser(email: "s@example.com", role: "user", now: now)
         let client = try TestEnvironment.memcached()
         let cache = MemcachedLinkCache(client: client, ttl: 60, negativeTTL: 5)
-        let service = LinkService(store: MariaDBLinkStore(connection: db), cache: cache, clock: FixedClock(now: Date()),
+        let service = LinkService(store: MariaDBLinkStore(connection: db), plans: MariaDBPlans(connection: db), cache: cache,
+                                  clock: FixedClock(now: Date()),
                                   domainID: domain, ownHosts: ["sho.rt"], logger: TestEnvironment.logger)
         let me = Principal(userID: user, isAdmin: false, scopes: ["links:write"], apiKeyID: nil)
         let link = try service.create(CreateLinkRequest(longURL: "https://example.com/a"), by: me)
@@ -134,6 +135,32 @@ import Testing
 
         try TestEnvironment.stack("start-mariadb")
         #expect(try store.snapshot(domainID: domain, code: "persist")?.longURL == "https://example.com/persist")
+    }
+
+    @Test func plansComeFromTheSubscriptionWhileItIsInForce() throws {
+        let db = try TestEnvironment.freshDatabase()
+        let accounts = MariaDBAccounts(connection: db)
+        let plans = MariaDBPlans(connection: db)
+        let user = try accounts.ensureUser(email: "p@example.com", role: "user", now: now)
+        #expect(try plans.plan(forUser: user, now: now).code == "free")
+        #expect(try plans.catalog().map(\.code) == ["free", "pro", "business", "enterprise"])
+        try plans.subscribe(userID: user, planCode: "pro", now: now)
+        let pro = try plans.plan(forUser: user, now: now)
+        #expect(pro.code == "pro" && pro.customAliases && pro.linksPerMonth == 5000)
+        #expect(try plans.plan(forUser: user, now: now).code == "pro")
+        try db.execute("UPDATE subscriptions SET status = 'canceled', current_period_end = ? WHERE user_id = ?",
+                       [.date(now.addingTimeInterval(86_400)), .int(user)])
+        #expect(try plans.plan(forUser: user, now: now).code == "pro")  // paid up to the period end
+        #expect(try plans.plan(forUser: user, now: now.addingTimeInterval(2 * 86_400)).code == "free")
+        try db.execute("UPDATE subscriptions SET status = 'trialing', trial_ends_at = ? WHERE user_id = ?",
+                       [.date(now.addingTimeInterval(60)), .int(user)])
+        #expect(try plans.plan(forUser: user, now: now).code == "pro")
+        #expect(try plans.plan(forUser: user, now: now.addingTimeInterval(120)).code == "free")
+        #expect(try plans.plan(forUser: user, now: now).apiRequestsPerMinute == 600)
+        let domain = try accounts.ensureDomain(host: "sho.rt", now: now)
+        _ = try MariaDBLinkStore(connection: db).insert(newLink("mine1", domain: domain, owner: user))
+        #expect(try plans.linksCreated(byUser: user, since: now.addingTimeInterval(-1)) == 1)
+        #expect(try plans.linksCreated(byUser: user, since: now.addingTimeInterval(1)) == 0)
     }
 
     @Test func spoolRecordsEveryClickAndRotates() throws {
