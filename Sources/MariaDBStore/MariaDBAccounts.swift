@@ -12,14 +12,18 @@ public final class MariaDBAccounts: APIKeyStore {
     public func principal(forKeyHash hash: [UInt8]) throws(StoreError) -> Principal? {
         let r = try db.execute(
             """
-            SELECT k.id, k.user_id, k.scopes, u.role, k.key_hash FROM api_keys k JOIN users u ON u.id = k.user_id
+            SELECT k.id, k.user_id, k.scopes, u.role, k.key_hash, p.api_requests_per_minute
+            FROM api_keys k JOIN users u ON u.id = k.user_id
+            JOIN plans p ON p.code = COALESCE((SELECT s.plan_code FROM subscriptions s
+                                               WHERE s.user_id = u.id AND \(MariaDBPlans.inForce(now: "UTC_TIMESTAMP(3)"))), 'free')
             WHERE k.key_hash = ? AND k.revoked_at IS NULL AND u.is_active = 1
               AND (k.expires_at IS NULL OR k.expires_at > UTC_TIMESTAMP(3))
             """, [.bytes(hash)], isRead: true)
         guard let row = r.rows.first, let keyID = row[0].int, let userID = row[1].int,
               let stored = row[4].bytes, Secrets.constantTimeEqual(stored, hash) else { return nil }
         let scopes = Set((row[2].text ?? "").split(separator: " ").map(String.init))
-        return Principal(userID: userID, isAdmin: row[3].text == "admin", scopes: scopes, apiKeyID: keyID)
+        return Principal(userID: userID, isAdmin: row[3].text == "admin", scopes: scopes, apiKeyID: keyID,
+                         requestsPerMinute: row[5].int.map(Int.init))
     }
 
     /// The id of the user with `email`, creating it (without a password) with `role` if absent.

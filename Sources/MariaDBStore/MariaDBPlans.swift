@@ -14,14 +14,20 @@ public final class MariaDBPlans: PlanStore {
         p.analytics_retention_days, p.api_requests_per_minute, p.custom_domains, p.team_seats, p.webhooks, p.targeting_rules
         """
 
+    /// The SQL condition "subscription `s` is in force at `now`" (`now` is an SQL expression).
+    static func inForce(now: String) -> String {
+        """
+        (s.status = 'active' OR (s.status = 'trialing' AND (s.trial_ends_at IS NULL OR s.trial_ends_at > \(now)))
+         OR (s.status = 'canceled' AND s.current_period_end > \(now)))
+        """
+    }
+
     /// The subscribed plan while it is in force, else `free`.
     public func plan(forUser userID: Int64, now: Date) throws(StoreError) -> Plan {
         let r = try db.execute(
             """
             SELECT \(Self.columns) FROM subscriptions s JOIN plans p ON p.code = s.plan_code
-            WHERE s.user_id = ? AND (s.status = 'active'
-                OR (s.status = 'trialing' AND (s.trial_ends_at IS NULL OR s.trial_ends_at > ?))
-                OR (s.status = 'canceled' AND s.current_period_end > ?))
+            WHERE s.user_id = ? AND \(Self.inForce(now: "?"))
             """, [.int(userID), .date(now), .date(now)], isRead: true)
         if let row = r.rows.first { return try Self.decode(row) }
         let free = try db.execute("SELECT \(Self.columns) FROM plans p WHERE p.code = 'free'", isRead: true)

@@ -93,24 +93,25 @@ public final class MemcachedClient {
         return .failed
     }
 
-    /// Adds one to the counter at `key`, creating it at 1 when absent; false when memcached failed.
+    /// Adds one to the counter at `key`, creating it at 1 (living `ttl` seconds) when absent; the new value,
+    /// or nil when memcached failed.
     @discardableResult
-    public func increment(_ key: String) -> Bool {
+    public func increment(_ key: String, ttl: Int = 0) -> UInt64? {
         for _ in 0..<3 {
             var value: UInt64 = 0
             let rc = key.withCString { k in memcached_increment(mc, k, strlen(k), 1, &value) }
-            if rc == MEMCACHED_SUCCESS { return true }
+            if rc == MEMCACHED_SUCCESS { return value }
             guard rc == MEMCACHED_NOTFOUND else {
                 noteFailure(rc, op: "incr")
-                return false
+                return nil
             }
-            switch add(key, Array("1".utf8), ttl: 0) {
-            case .stored: return true
+            switch add(key, Array("1".utf8), ttl: ttl) {
+            case .stored: return 1
             case .exists: continue  // another writer created it: increment that
-            case .failed: return false
+            case .failed: return nil
             }
         }
-        return false
+        return nil
     }
 
     /// Runs a storage command (`memcached_set`, `memcached_add`) for `key`.
@@ -239,5 +240,18 @@ public final class MemcachedChangeFeed: LinkChangeFeed {
     public func announce() {
         bumpNode()
         client.increment(Self.key)
+    }
+}
+
+/// `RateCounter` on memcached.
+public final class MemcachedRateCounter: RateCounter {
+    private let client: MemcachedClient
+
+    /// Creates the counter over a client.
+    public init(client: MemcachedClient) { self.client = client }
+
+    /// Increments a window counter.
+    public func increment(_ key: String, ttlSeconds: Int) -> Int? {
+        client.increment(key, ttl: ttlSeconds).map { Int(clamping: $0) }
     }
 }

@@ -46,6 +46,8 @@ public enum ConfigKey: String, CaseIterable, Sendable {
     /// Milliseconds between checks of the cluster-wide change counter: how late a worker may see a link
     /// changed on another node (changes on its own node are seen at once).
     case localCacheSyncMillis = "SHORTLINK_LOCAL_CACHE_SYNC_MS"
+    /// API requests per minute allowed to one client address without an API key.
+    case anonymousRatePerMinute = "SHORTLINK_ANON_RATE_PER_MINUTE"
     /// Largest accepted request body in bytes.
     case maxBody = "SHORTLINK_MAX_BODY"
     /// trace, debug, info, notice, warning, error or critical.
@@ -106,6 +108,8 @@ public struct Config: Sendable, Equatable {
     public var localCacheSyncMillis: Int = 100
     /// Body limit, bytes.
     public var maxBody: Int = 65_536
+    /// Anonymous API requests per minute per client address.
+    public var anonymousRatePerMinute: Int = 120
     /// Log level name.
     public var logLevel: String = "info"
     /// Responder kind.
@@ -220,6 +224,7 @@ public struct Config: Sendable, Equatable {
         if let v = try int(.localCacheEntries, 0...10_000_000) { localCacheEntries = v }
         if let v = try int(.localCacheSyncMillis, 10...60_000) { localCacheSyncMillis = v }
         if let v = try int(.maxBody, 1024...16 << 20) { maxBody = v }
+        if let v = try int(.anonymousRatePerMinute, 1...1_000_000) { anonymousRatePerMinute = v }
         if let v = values[ConfigKey.logLevel.rawValue] {
             guard ["trace", "debug", "info", "notice", "warning", "error", "critical"].contains(v) else {
                 throw ConfigError(key: ConfigKey.logLevel.rawValue, message: "must be one of trace, debug, info, notice, warning, error, critical")

@@ -134,13 +134,16 @@ public struct Principal: Sendable, Equatable {
     public var scopes: Set<String>
     /// The key's row id, if authenticated by API key.
     public var apiKeyID: Int64?
+    /// API requests per minute of the user's plan; nil = unlimited.
+    public var requestsPerMinute: Int?
 
     /// Creates a principal.
-    public init(userID: Int64, isAdmin: Bool, scopes: Set<String>, apiKeyID: Int64?) {
+    public init(userID: Int64, isAdmin: Bool, scopes: Set<String>, apiKeyID: Int64?, requestsPerMinute: Int? = nil) {
         self.userID = userID
         self.isAdmin = isAdmin
         self.scopes = scopes
         self.apiKeyID = apiKeyID
+        self.requestsPerMinute = requestsPerMinute
     }
 
     /// True when the principal holds `scope` (or `admin`, which implies all).
@@ -162,4 +165,11 @@ public protocol PlanStore: AnyObject {
     func catalog() throws(StoreError) -> [Plan]
     /// Links `userID` created since `since`.
     func linksCreated(byUser userID: Int64, since: Date) throws(StoreError) -> Int
+}
+
+/// Counters shared by every worker and node (memcached), for rate limits.
+public protocol RateCounter: AnyObject {
+    /// Adds one to `key` (created with a lifetime of `ttlSeconds`); the new count, or nil when the counter
+    /// store is unavailable (callers then fail open).
+    func increment(_ key: String, ttlSeconds: Int) -> Int?
 }

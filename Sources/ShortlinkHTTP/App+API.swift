@@ -3,8 +3,22 @@ import LinkDomain
 import ShortlinkCore
 
 extension ShortlinkApp {
-    /// Routes `/api/...` and `/api/v1/...` (the same handlers; v1 is the default version).
+    /// Routes `/api/...` and `/api/v1/...` (the same handlers; v1 is the default version), after the caller
+    /// was identified and counted against its rate limit.
     func api(_ request: HTTPRequest) throws(Problem) -> HTTPResponse {
+        let (principal, limitHeaders) = try identify(request)
+        do {
+            var response = try route(request, principal)
+            response.headers += limitHeaders
+            return response
+        } catch {
+            var problem = error
+            problem.headers += limitHeaders
+            throw problem
+        }
+    }
+
+    func route(_ request: HTTPRequest, _ principal: Principal?) throws(Problem) -> HTTPResponse {
         var rest = request.path.dropFirst("/api".count)
         if rest.hasPrefix("/v1/") || rest == "/v1" { rest = rest.dropFirst("/v1".count) }
         let parts = rest.split(separator: "/", omittingEmptySubsequences: false).dropFirst()  // leading ""
@@ -15,13 +29,13 @@ extension ShortlinkApp {
             return healthResponse()
         case ["urls"]:
             guard method == "POST" else { throw .methodNotAllowed(["POST"]) }
-            return try createLink(request)
+            return try createLink(request, try required(principal))
         case let p where p.count == 2 && p[0] == "urls" && !p[1].isEmpty:
             let alias = String(p[1])
             switch method {
-            case "GET": return try readLink(alias, request)
-            case "PATCH": return try updateLink(alias, request)
-            case "DELETE": return try deleteLink(alias, request)
+            case "GET": return try readLink(alias, try required(principal))
+            case "PATCH": return try updateLink(alias, request, try required(principal))
+            case "DELETE": return try deleteLink(alias, try required(principal))
             default: throw .methodNotAllowed(["GET", "HEAD", "PATCH", "DELETE"])
             }
         default:
@@ -29,10 +43,49 @@ extension ShortlinkApp {
         }
     }
 
+    /// The caller and its rate-limit headers: a key's requests count against its plan's limit, requests
+    /// without a key (and with a wrong one) against the client address's. 429 when over.
+    func identify(_ request: HTTPRequest) throws(Problem) -> (Principal?, [(String, String)]) {
+        var principal: Principal?
+        var failure: Problem?
+        do { principal = try authenticate(request) } catch { failure = error }
+        let state: RateLimitState?
+        if let principal, failure == nil {
+            state = principal.requestsPerMinute.flatMap { count("key:\(principal.apiKeyID ?? 0)", limit: $0) }
+        } else {
+            state = count("ip:\(request.remoteAddress)", limit: anonymousPerMinute)
+        }
+        let headers = state?.headers ?? []
+        if let state, state.isExceeded { throw Problem.tooManyRequests(state) }
+        if let failure {
+            // An invalid key is refused; a missing one only where a route needs it.
+            if failure.slug == Problem.unauthenticated.slug { return (nil, headers) }
+            var refused = failure
+            refused.headers += headers
+            throw refused
+        }
+        return (principal, headers)
+    }
+
+    /// Counts one request in the current window; nil when the counters are unavailable (fail open, logged).
+    func count(_ subject: String, limit: Int) -> RateLimitState? {
+        let rule = RateWindow(limit: limit)
+        let now = Int64(clock.now.timeIntervalSince1970)
+        guard let n = rates.increment("sl1:rl:\(subject):\(rule.index(nowSeconds: now))", ttlSeconds: rule.windowSeconds + 5) else {
+            logger.warning("rate limit counters unavailable: request allowed", metadata: ["subject": "\(subject)"])
+            return nil
+        }
+        return rule.state(count: n, nowSeconds: now)
+    }
+
+    func required(_ principal: Principal?) throws(Problem) -> Principal {
+        guard let principal else { throw .unauthenticated }
+        return principal
+    }
+
     // MARK: Handlers
 
-    func createLink(_ request: HTTPRequest) throws(Problem) -> HTTPResponse {
-        let principal = try authenticate(request)
+    func createLink(_ request: HTTPRequest, _ principal: Principal) throws(Problem) -> HTTPResponse {
         let body = try jsonBody(request)
         var errors: [FieldError] = []
         let longURL = body.string("longUrl", errors: &errors)
@@ -53,14 +106,12 @@ extension ShortlinkApp {
                         headers: [("Location", "/api/v1/urls/\(link.code)")])
     }
 
-    func readLink(_ alias: String, _ request: HTTPRequest) throws(Problem) -> HTTPResponse {
-        let principal = try authenticate(request)
+    func readLink(_ alias: String, _ principal: Principal) throws(Problem) -> HTTPResponse {
         let link = try run { () throws(LinkServiceError) in try links.get(code: alias, by: principal) }
         return try json(200, LinkBody(link: link, baseURL: baseURL))
     }
 
-    func updateLink(_ alias: String, _ request: HTTPRequest) throws(Problem) -> HTTPResponse {
-        let principal = try authenticate(request)
+    func updateLink(_ alias: String, _ request: HTTPRequest, _ principal: Principal) throws(Problem) -> HTTPResponse {
         let body = try jsonBody(request)
         var errors: [FieldError] = []
         var patch = UpdateLinkRequest()
@@ -73,8 +124,7 @@ extension ShortlinkApp {
         return try json(200, LinkBody(link: link, baseURL: baseURL))
     }
 
-    func deleteLink(_ alias: String, _ request: HTTPRequest) throws(Problem) -> HTTPResponse {
-        let principal = try authenticate(request)
+    func deleteLink(_ alias: String, _ principal: Principal) throws(Problem) -> HTTPResponse {
         try run { () throws(LinkServiceError) in try links.delete(code: alias, by: principal) }
         return HTTPResponse(status: 204)
     }

@@ -19,13 +19,17 @@ public final class ShortlinkApp {
     let clicks: ClickSink
     let clock: Clock
     let health: HealthProbe
+    let rates: RateCounter
+    let anonymousPerMinute: Int
     let baseURL: String
     let maxBody: Int
     let logger: Logger
 
     /// Creates the application.
     public init(links: LinkService, keys: APIKeyStore, clicks: ClickSink, clock: Clock, health: HealthProbe,
-                baseURL: String, maxBody: Int, logger: Logger) {
+                rates: RateCounter, anonymousPerMinute: Int, baseURL: String, maxBody: Int, logger: Logger) {
+        self.rates = rates
+        self.anonymousPerMinute = anonymousPerMinute
         self.links = links
         self.keys = keys
         self.clicks = clicks

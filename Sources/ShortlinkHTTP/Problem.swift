@@ -98,6 +98,10 @@ extension Problem {
         Problem(slug: "service-unavailable", title: "Service unavailable", status: 503,
                 detail: "\(what) is unavailable; try again shortly", headers: [("Retry-After", "5")])
     }
+    static func tooManyRequests(_ state: RateLimitState) -> Problem {
+        Problem(slug: "rate-limited", title: "Too many requests", status: 429,
+                detail: "at most \(state.limit) requests a minute; retry in \(state.resetSeconds) s", headers: state.headers)
+    }
     static let internalError = Problem(slug: "internal", title: "Internal error", status: 500,
                                        detail: "the server failed to handle the request; it has been logged")
 }

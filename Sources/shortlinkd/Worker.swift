@@ -53,7 +53,8 @@ struct Worker {
         let links = LinkService(store: store, plans: MariaDBPlans(connection: db), cache: cache, clock: clock, domainID: domainID,
                                 ownHosts: [config.shortHost], logger: logger)
         let app = ShortlinkApp(links: links, keys: accounts, clicks: spool, clock: clock,
-                               health: Health(db: db, memcached: memcached), baseURL: config.baseURL,
+                               health: Health(db: db, memcached: memcached), rates: MemcachedRateCounter(client: memcached),
+                               anonymousPerMinute: config.anonymousRatePerMinute, baseURL: config.baseURL,
                                maxBody: config.maxBody, logger: logger)
 
         var served = 0

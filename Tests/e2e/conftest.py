@@ -34,13 +34,14 @@ class Response:
         return f"<{self.status} {self.headers.get('content-type')} {self.body[:200]!r}>"
 
 
-def request(method, url, headers=None, body=None, timeout=10):
-    """One request, never following redirects."""
+def request(method, url, headers=None, body=None, timeout=10, source=None):
+    """One request, never following redirects; `source` picks the client address (another 127.x.y.z)."""
     u = urllib.parse.urlsplit(url)
+    source_address = (source, 0) if source else None
     if u.scheme == "https":
-        conn = http.client.HTTPSConnection(u.hostname, u.port, timeout=timeout, context=_TLS)
+        conn = http.client.HTTPSConnection(u.hostname, u.port, timeout=timeout, context=_TLS, source_address=source_address)
     else:
-        conn = http.client.HTTPConnection(u.hostname, u.port, timeout=timeout)
+        conn = http.client.HTTPConnection(u.hostname, u.port, timeout=timeout, source_address=source_address)
     try:
         if isinstance(body, (dict, list)):
             body = json.dumps(body)

@@ -1,6 +1,5 @@
 """Failing dependencies and process supervision, under load, through nginx."""
 import os
-import re
 import signal
 import time
 
@@ -18,13 +17,15 @@ def test_memcached_stopped_redirects_come_from_mariadb(api):
             r = request("GET", f"{HTTP}/{alias}")
             assert (r.status, r.headers["location"]) == (302, "https://example.com/mc-down")
         created = api.create(longUrl="https://example.com/created-without-cache")
-        assert created.status == 201
+        assert created.status == 201  # rate limits fail open without memcached
+        assert "ratelimit-limit" not in created.headers
+        assert "rate limit counters unavailable: request allowed" in log_text()
         assert request("GET", f"{HTTP}/{created.json()['alias']}").status == 302
         assert request("GET", f"{HTTP}/noSuchCode42").status == 404
         assert request("GET", f"{HTTPS}/api/health").json()["cache"] == "down"
     finally:
         stackctl("start-memcached")
-    assert wait_for(lambda: request("GET", f"{HTTPS}/api/health").json()["cache"] == "up", timeout=10)
+    assert wait_for(lambda: request("GET", f"{HTTPS}/api/health").json()["cache"] == "up", timeout=10, interval=0.25)
 
 
 def test_mariadb_stopped_cached_links_redirect_and_create_is_503(api):
@@ -55,15 +56,26 @@ def test_mariadb_stopped_cached_links_redirect_and_create_is_503(api):
 def test_sigkill_of_a_worker_under_load_loses_at_most_the_request_in_flight(api):
     alias = api.create(longUrl="https://example.com/kill").json()["alias"]
     assert len(worker_pids()) == WORKERS
+    killed, attempts = None, 0
     with Load(f"{HTTP}/{alias}") as load:
         time.sleep(1.0)
-        victim = worker_pids()[0]
-        os.kill(victim, signal.SIGKILL)
-        time.sleep(2.0)
+        # Workers also recycle under this load (SHORTLINK_MAX_REQUESTS): a victim may exit by itself just
+        # before the signal lands, so try again until one is logged as killed.
+        for _ in range(5):
+            victim = worker_pids()[0]
+            try:
+                os.kill(victim, signal.SIGKILL)
+            except ProcessLookupError:
+                continue  # it was recycled between the listing and the signal
+            attempts += 1
+            if wait_for(lambda: f'msg="worker died" pid={victim} role=master signal=9 ' in log_text(), timeout=2):
+                killed = victim
+                break
+        time.sleep(1.0)
+    assert killed is not None
     assert load.ok > 200
-    assert len(load.failures) <= 1, load.failures
-    assert wait_for(lambda: len(worker_pids()) == WORKERS and victim not in worker_pids())
-    assert re.search(rf'msg="worker died" pid={victim} role=master signal=9 ', log_text())
+    assert len(load.failures) <= attempts, load.failures  # at most the request in flight, per kill
+    assert wait_for(lambda: len(worker_pids()) == WORKERS and killed not in worker_pids())
 
 
 def test_hup_under_load_fails_no_request(api):

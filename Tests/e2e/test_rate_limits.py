@@ -1,0 +1,57 @@
+"""Rate limits counted in memcached, shared by every worker: per key by plan, per client address without a key."""
+import random
+import time
+
+from conftest import API, HTTPS, ctl, request
+
+
+def fresh_window(probe):
+    """Waits for a new minute window if the current one ends too soon for the test."""
+    reset = int(probe().headers["ratelimit-reset"])
+    if reset < 15:
+        time.sleep(reset + 0.5)
+
+
+def test_a_key_gets_its_plans_limit_across_workers():
+    key = API(ctl("create-key", "--email", f"rl{time.time_ns()}@example.com"))  # free: 60 a minute
+    fresh_window(lambda: key.get("warmup"))
+    remaining = []
+    for _ in range(80):
+        r = key.get("noSuchLink")
+        if r.status == 429:
+            break
+        assert r.status == 404
+        assert r.headers["ratelimit-limit"] == "60"
+        remaining.append(int(r.headers["ratelimit-remaining"]))
+    # One shared counter for all workers: remaining goes down by exactly one per request.
+    assert remaining == list(range(remaining[0], remaining[0] - len(remaining), -1))
+    assert remaining[-1] == 0
+    assert r.status == 429
+    assert r.headers["content-type"] == "application/problem+json"
+    assert r.json()["type"] == "/problems/rate-limited"
+    assert 0 < int(r.headers["retry-after"]) <= 60
+    assert r.headers["ratelimit-remaining"] == "0"
+
+
+def test_requests_without_a_key_are_limited_per_client_address():
+    source = f"127.0.{random.randint(1, 250)}.{random.randint(2, 250)}"
+    fresh_window(lambda: request("GET", f"{HTTPS}/api/health", source=source))
+    statuses = [request("GET", f"{HTTPS}/api/health", source=source).status for _ in range(125)]
+    assert statuses.count(200) == 119  # 120 a minute, one spent by the probe
+    assert statuses[-1] == 429
+    # Another address is not affected.
+    assert request("GET", f"{HTTPS}/api/health", source="127.0.0.1").status == 200
+
+
+def test_invalid_keys_count_against_the_address():
+    source = f"127.1.{random.randint(1, 250)}.{random.randint(2, 250)}"
+    bad = {"Authorization": "Bearer slk_" + "Z" * 40}
+    fresh_window(lambda: request("GET", f"{HTTPS}/api/health", source=source))
+    statuses = [request("GET", f"{HTTPS}/api/v1/urls/x", bad, source=source).status for _ in range(121)]
+    assert statuses.count(401) == 119
+    assert statuses[-1] == 429
+
+
+def test_enterprise_keys_have_their_own_larger_limit(api):
+    r = api.get("noSuchLink")
+    assert r.headers["ratelimit-limit"] == "10000"
