@@ -117,13 +117,15 @@ public final class MariaDBConnection {
         do {
             return try executeOnce(sql, params)
         } catch {
-            guard case .unavailable = error, mysql == nil else { throw error }
+            guard case .unavailable = error, mysql == nil, !inTransaction else { throw error }
             if !isRead && lastErrno != 2006 { throw error }
             return try executeOnce(sql, params)
         }
     }
 
     private var lastErrno: UInt32 = 0
+    /// Inside `transaction`: a lost connection lost the transaction too, so nothing is retried.
+    private var inTransaction = false
 
     private func executeOnce(_ sql: String, _ params: [DBValue]) throws(StoreError) -> QueryResult {
         let handle = try statement(sql)
@@ -209,6 +211,8 @@ public final class MariaDBConnection {
     /// Runs `body` inside a transaction, committing on success and rolling back on error.
     public func transaction<T>(_ body: () throws(StoreError) -> T) throws(StoreError) -> T {
         try executeScript("START TRANSACTION")
+        inTransaction = true
+        defer { inTransaction = false }
         do {
             let value = try body()
             try executeScript("COMMIT")

@@ -31,9 +31,10 @@ public final class MariaDBLinkStore: LinkStore {
         return try r.rows.first.map(Self.decode)
     }
 
-    /// Inserts a link; `.duplicate` when the code is taken.
-    public func insert(_ new: NewLink) throws(StoreError) -> Link {
-        let r = try db.execute(
+    /// Inserts a link and its audit entry in one transaction; `.duplicate` when the code is taken.
+    public func insert(_ new: NewLink, audit: AuditEntry) throws(StoreError) -> Link {
+        let r = try db.transaction { () throws(StoreError) -> QueryResult in
+          let r = try db.execute(
             """
             INSERT INTO links (public_id, domain_id, code, long_url, redirect_type, is_active, expires_at,
                                owner_user_id, created_at, updated_at)
@@ -42,23 +43,32 @@ public final class MariaDBLinkStore: LinkStore {
             [.text(new.publicID), .int(new.domainID), .text(new.code), .text(new.longURL),
              .int(Int64(new.redirectType.rawValue)), new.expiresAt.map(DBValue.date) ?? .null,
              new.ownerUserID.map(DBValue.int) ?? .null, .date(new.createdAt), .date(new.createdAt)])
+          try MariaDBAudit.insert(audit, on: db)
+          return r
+        }
         let created = Timestamp.date(millis: Timestamp.millis(new.createdAt))
         return Link(id: r.insertID, publicID: new.publicID, domainID: new.domainID, code: new.code,
                     longURL: new.longURL, redirectType: new.redirectType, isActive: true,
                     expiresAt: new.expiresAt, ownerUserID: new.ownerUserID, createdAt: created, updatedAt: created)
     }
 
-    /// Writes the mutable fields.
-    public func update(_ link: Link) throws(StoreError) {
-        try db.execute(
-            "UPDATE links SET long_url = ?, redirect_type = ?, is_active = ?, expires_at = ?, updated_at = ? WHERE id = ?",
-            [.text(link.longURL), .int(Int64(link.redirectType.rawValue)), .int(link.isActive ? 1 : 0),
-             link.expiresAt.map(DBValue.date) ?? .null, .date(link.updatedAt), .int(link.id)])
+    /// Writes the mutable fields and the audit entry in one transaction.
+    public func update(_ link: Link, audit: AuditEntry) throws(StoreError) {
+        try db.transaction { () throws(StoreError) in
+            try db.execute(
+                "UPDATE links SET long_url = ?, redirect_type = ?, is_active = ?, expires_at = ?, updated_at = ? WHERE id = ?",
+                [.text(link.longURL), .int(Int64(link.redirectType.rawValue)), .int(link.isActive ? 1 : 0),
+                 link.expiresAt.map(DBValue.date) ?? .null, .date(link.updatedAt), .int(link.id)])
+            try MariaDBAudit.insert(audit, on: db)
+        }
     }
 
-    /// Deletes by row id.
-    public func delete(id: Int64) throws(StoreError) {
-        try db.execute("DELETE FROM links WHERE id = ?", [.int(id)])
+    /// Deletes by row id and writes the audit entry, in one transaction.
+    public func delete(id: Int64, audit: AuditEntry) throws(StoreError) {
+        try db.transaction { () throws(StoreError) in
+            try db.execute("DELETE FROM links WHERE id = ?", [.int(id)])
+            try MariaDBAudit.insert(audit, on: db)
+        }
     }
 
     private static func decode(_ row: [DBValue]) throws(StoreError) -> Link {

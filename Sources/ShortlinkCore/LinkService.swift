@@ -129,8 +129,12 @@ public final class LinkService {
                       newLink: true)
 
         func attempt(code: String) throws(StoreError) -> Link {
-            try store.insert(NewLink(publicID: Secrets.uuid(), domainID: domainID, code: code, longURL: longURL,
-                                     redirectType: type, expiresAt: expiresAt, ownerUserID: principal.userID, createdAt: now))
+            let publicID = Secrets.uuid()
+            var details = ["code": code, "longUrl": longURL, "redirectType": String(type.rawValue)]
+            if let expiresAt { details["expirationDate"] = Timestamp.format(expiresAt) }
+            return try store.insert(NewLink(publicID: publicID, domainID: domainID, code: code, longURL: longURL,
+                                            redirectType: type, expiresAt: expiresAt, ownerUserID: principal.userID, createdAt: now),
+                                    audit: .by(principal, at: now, "link.create", "link", publicID, details: details))
         }
         let link: Link
         if let alias = request.customAlias {
@@ -172,6 +176,7 @@ public final class LinkService {
     public func update(code: String, _ patch: UpdateLinkRequest, by principal: Principal) throws(LinkServiceError) -> Link {
         guard principal.has(scope: "links:write") else { throw .forbidden("links:write") }
         var link = try visibleLink(code: code, to: principal)
+        let before = link
         let now = clock.now
         var errors: [FieldError] = []
         switch patch.longURL {
@@ -204,7 +209,15 @@ public final class LinkService {
             try checkPlan(for: principal, now: now, customAlias: false, expiry: true, newLink: false)
         }
         link.updatedAt = now
-        do { try store.update(link) } catch { throw Self.map(error) }
+        var changes: [String: String] = [:]
+        if link.longURL != before.longURL { changes["longUrl"] = link.longURL }
+        if link.expiresAt != before.expiresAt { changes["expirationDate"] = link.expiresAt.map(Timestamp.format) ?? "null" }
+        if link.isActive != before.isActive { changes["isActive"] = String(link.isActive) }
+        if link.redirectType != before.redirectType { changes["redirectType"] = String(link.redirectType.rawValue) }
+        changes["code"] = link.code
+        do { try store.update(link, audit: .by(principal, at: now, "link.update", "link", link.publicID, details: changes)) } catch {
+            throw Self.map(error)
+        }
         publish(link)
         return link
     }
@@ -213,7 +226,9 @@ public final class LinkService {
     public func delete(code: String, by principal: Principal) throws(LinkServiceError) {
         guard principal.has(scope: "links:write") else { throw .forbidden("links:write") }
         let link = try visibleLink(code: code, to: principal)
-        do { try store.delete(id: link.id) } catch { throw Self.map(error) }
+        let audit = AuditEntry.by(principal, at: clock.now, "link.delete", "link", link.publicID,
+                                  details: ["code": link.code, "longUrl": link.longURL])
+        do { try store.delete(id: link.id, audit: audit) } catch { throw Self.map(error) }
         if !cache.storeNegative(domainID: domainID, code: code) { cache.remove(domainID: domainID, code: code) }
     }
 

@@ -44,12 +44,12 @@ public protocol LinkStore: AnyObject {
     func snapshot(domainID: Int64, code: String) throws(StoreError) -> LinkSnapshot?
     /// The whole link, or nil.
     func link(domainID: Int64, code: String) throws(StoreError) -> Link?
-    /// Inserts; throws `.duplicate` when the code is taken on that domain.
-    func insert(_ link: NewLink) throws(StoreError) -> Link
-    /// Writes every mutable field of `link` (destination, type, active, expiry, updatedAt).
-    func update(_ link: Link) throws(StoreError)
-    /// Deletes the link with row id `id`.
-    func delete(id: Int64) throws(StoreError)
+    /// Inserts, with its audit entry in the same transaction; throws `.duplicate` when the code is taken.
+    func insert(_ link: NewLink, audit: AuditEntry) throws(StoreError) -> Link
+    /// Writes every mutable field of `link` (destination, type, active, expiry, updatedAt), and the audit entry.
+    func update(_ link: Link, audit: AuditEntry) throws(StoreError)
+    /// Deletes the link with row id `id`, and writes the audit entry.
+    func delete(id: Int64, audit: AuditEntry) throws(StoreError)
 }
 
 /// The result of a cache read.
@@ -136,6 +136,8 @@ public struct Principal: Sendable, Equatable {
     public var apiKeyID: Int64?
     /// API requests per minute of the user's plan; nil = unlimited.
     public var requestsPerMinute: Int?
+    /// The client's address as nginx saw it (for the audit log).
+    public var clientAddress: String = ""
 
     /// Creates a principal.
     public init(userID: Int64, isAdmin: Bool, scopes: Set<String>, apiKeyID: Int64?, requestsPerMinute: Int? = nil) {

@@ -20,6 +20,7 @@ public final class ShortlinkApp {
     let clock: Clock
     let health: HealthProbe
     let rates: RateCounter
+    let audit: AuditLog
     let anonymousPerMinute: Int
     let baseURL: String
     let maxBody: Int
@@ -27,7 +28,8 @@ public final class ShortlinkApp {
 
     /// Creates the application.
     public init(links: LinkService, keys: APIKeyStore, clicks: ClickSink, clock: Clock, health: HealthProbe,
-                rates: RateCounter, anonymousPerMinute: Int, baseURL: String, maxBody: Int, logger: Logger) {
+                rates: RateCounter, audit: AuditLog, anonymousPerMinute: Int, baseURL: String, maxBody: Int, logger: Logger) {
+        self.audit = audit
         self.rates = rates
         self.anonymousPerMinute = anonymousPerMinute
         self.links = links

@@ -1,9 +1,13 @@
+import Foundation
+
 /// A request as the application sees it, whatever transport carried it.
 public struct HTTPRequest {
     /// `GET`, `POST`…
     public var method: String
     /// The path without the query string, e.g. `/api/urls/abc`.
     public var path: String
+    /// The raw query string (without `?`).
+    public var query: String = ""
     /// Request headers the application reads, by lower-case name (`accept`, `authorization`, …).
     public var header: (String) -> String?
     /// The client's address as nginx saw it.
@@ -13,11 +17,24 @@ public struct HTTPRequest {
     /// Reads the body, at most `limit` bytes; nil when longer.
     public var readBody: (Int) -> [UInt8]?
 
+    /// The first value of query parameter `name`, percent-decoded.
+    public func queryValue(_ name: String) -> String? {
+        for pair in query.split(separator: "&") {
+            let kv = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            if kv[0] == name {
+                let raw = kv.count > 1 ? String(kv[1]) : ""
+                return raw.replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? raw
+            }
+        }
+        return nil
+    }
+
     /// Creates a request.
-    public init(method: String, path: String, remoteAddress: String, contentLength: Int?,
+    public init(method: String, path: String, query: String = "", remoteAddress: String, contentLength: Int?,
                 header: @escaping (String) -> String?, readBody: @escaping (Int) -> [UInt8]?) {
         self.method = method
         self.path = path
+        self.query = query
         self.remoteAddress = remoteAddress
         self.contentLength = contentLength
         self.header = header

@@ -96,3 +96,42 @@ struct JSONObject {
         }
     }
 }
+
+/// A page of the audit log.
+struct AuditPage: Encodable {
+    let items: [AuditItem]
+    let nextCursor: String?
+
+    enum Keys: String, CodingKey { case items, nextCursor }
+
+    func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: Keys.self)
+        try c.encode(items, forKey: .items)
+        try c.encode(nextCursor, forKey: .nextCursor)
+    }
+}
+
+/// One audit entry as JSON.
+struct AuditItem: Encodable {
+    let occurredAt: String
+    let actorUserId: Int64?
+    let actorKeyId: Int64?
+    let actorIp: String
+    let action: String
+    let objectType: String
+    let objectId: String
+    let teamId: Int64?
+    let details: [String: String]
+
+    init(_ e: AuditEntry) {
+        occurredAt = Timestamp.format(e.occurredAt)
+        actorUserId = e.actorUserID
+        actorKeyId = e.actorKeyID
+        actorIp = e.actorIP
+        action = e.action
+        objectType = e.objectType
+        objectId = e.objectID
+        teamId = e.teamID
+        details = e.details
+    }
+}

@@ -14,6 +14,16 @@ struct ShortlinkCtl: ParsableCommand {
         subcommands: [Migrate.self, CreateAdmin.self, CreateKey.self, Check.self])
 }
 
+/// Records an operator's action (done with shortlinkctl, on the machine) in the audit log.
+func recordOperatorAction(_ db: MariaDBConnection, now: Date, _ action: String, _ objectType: String, _ objectID: String,
+                          _ details: [String: String]) throws {
+    var details = details
+    details["via"] = "shortlinkctl"
+    try MariaDBAudit(connection: db).record(AuditEntry(occurredAt: now, actorUserID: nil, actorKeyID: nil, actorIP: "",
+                                                       action: action, objectType: objectType, objectID: objectID,
+                                                       details: details))
+}
+
 /// Loads the config and logging, or exits with one clear line.
 func setup() -> (Config, Logger) {
     do {
@@ -59,7 +69,9 @@ struct CreateAdmin: ParsableCommand {
         let user = try accounts.ensureUser(email: email, role: "admin", now: now)
         try MariaDBPlans(connection: db).subscribe(userID: user, planCode: "enterprise", now: now)
         let secret = APIKeySecret.generate()
-        _ = try accounts.createAPIKey(userID: user, name: "admin (shortlinkctl)", secret: secret, scopes: ["admin"], now: now)
+        let key = try accounts.createAPIKey(userID: user, name: "admin (shortlinkctl)", secret: secret, scopes: ["admin"], now: now)
+        try recordOperatorAction(db, now: now, "key.create", "api_key", String(key),
+                                 ["userId": String(user), "scopes": "admin", "prefix": APIKeySecret.displayPrefix(of: secret)])
         if let path = writeKey {
             _ = FileManager.default.createFile(atPath: path, contents: Data((secret + "\n").utf8), attributes: [.posixPermissions: 0o600])
         }
@@ -102,10 +114,16 @@ struct CreateKey: ParsableCommand {
         let accounts = MariaDBAccounts(connection: db)
         let now = Date()
         let user = try accounts.ensureUser(email: email, role: role, now: now)
-        if let plan { try MariaDBPlans(connection: db).subscribe(userID: user, planCode: plan, now: now) }
+        if let plan {
+            try MariaDBPlans(connection: db).subscribe(userID: user, planCode: plan, now: now)
+            try recordOperatorAction(db, now: now, "plan.change", "subscription", String(user), ["plan": plan])
+        }
         let secret = APIKeySecret.generate()
         let list = scopes.split(whereSeparator: { $0 == " " || $0 == "," }).map(String.init)
-        _ = try accounts.createAPIKey(userID: user, name: name, secret: secret, scopes: list, now: now)
+        let key = try accounts.createAPIKey(userID: user, name: name, secret: secret, scopes: list, now: now)
+        try recordOperatorAction(db, now: now, "key.create", "api_key", String(key),
+                                 ["userId": String(user), "scopes": list.joined(separator: " "),
+                                  "prefix": APIKeySecret.displayPrefix(of: secret)])
         print(secret)
     }
 }

@@ -54,6 +54,7 @@ struct Worker {
                                 ownHosts: [config.shortHost], logger: logger)
         let app = ShortlinkApp(links: links, keys: accounts, clicks: spool, clock: clock,
                                health: Health(db: db, memcached: memcached), rates: MemcachedRateCounter(client: memcached),
+                               audit: MariaDBAudit(connection: db),
                                anonymousPerMinute: config.anonymousRatePerMinute, baseURL: config.baseURL,
                                maxBody: config.maxBody, logger: logger)
 
@@ -65,6 +66,7 @@ struct Worker {
             let request = HTTPRequest(
                 method: fcgi.param("REQUEST_METHOD") ?? "GET",
                 path: fcgi.param("DOCUMENT_URI") ?? "/",
+                query: fcgi.param("QUERY_STRING") ?? "",
                 remoteAddress: fcgi.param("REMOTE_ADDR") ?? "",
                 contentLength: contentLength,
                 header: { name in

@@ -10,6 +10,11 @@ import Testing
 @Suite(.serialized) struct StorageTests {
     let now = Date(timeIntervalSince1970: 1_800_000_000.123)
 
+    func audit(_ action: String, _ code: String) -> AuditEntry {
+        AuditEntry(occurredAt: now, actorUserID: nil, actorKeyID: nil, actorIP: "203.0.113.9", action: action,
+                   objectType: "link", objectID: code, details: ["code": code])
+    }
+
     func newLink(_ code: String, domain: Int64, owner: Int64? = nil) -> NewLink {
         NewLink(publicID: Secrets.uuid(), domainID: domain, code: code, longURL: "https://example.com/\(code)",
                 redirectType: .found, expiresAt: nil, ownerUserID: owner, createdAt: now)
@@ -35,9 +40,9 @@ import Testing
         let owner = try accounts.ensureUser(email: "Owner@Example.com", role: "user", now: now)
         let store = MariaDBLinkStore(connection: db)
 
-        var link = try store.insert(newLink("AbC", domain: domain, owner: owner))
-        _ = try store.insert(newLink("abc", domain: domain, owner: owner))
-        #expect(throws: StoreError.duplicate) { _ = try store.insert(newLink("AbC", domain: domain)) }
+        var link = try store.insert(newLink("AbC", domain: domain, owner: owner), audit: audit("link.create", "AbC"))
+        _ = try store.insert(newLink("abc", domain: domain, owner: owner), audit: audit("link.create", "abc"))
+        #expect(throws: StoreError.duplicate) { _ = try store.insert(newLink("AbC", domain: domain), audit: audit("link.create", "AbC")) }
 
         let read = try #require(try store.link(domainID: domain, code: "AbC"))
         #expect(read == link)
@@ -49,13 +54,19 @@ import Testing
         link.isActive = false
         link.expiresAt = Date(timeIntervalSince1970: 1_900_000_000.5)
         link.updatedAt = now.addingTimeInterval(60)
-        try store.update(link)
+        try store.update(link, audit: audit("link.update", "AbC"))
         #expect(try store.link(domainID: domain, code: "AbC") == link)
         #expect(try store.snapshot(domainID: domain, code: "AbC") == link.snapshot)
 
-        try store.delete(id: link.id)
+        try store.delete(id: link.id, audit: audit("link.delete", "AbC"))
         #expect(try store.snapshot(domainID: domain, code: "AbC") == nil)
         #expect(try store.snapshot(domainID: domain, code: "abc") != nil)
+
+        // Each write left one audit entry in its transaction; the refused duplicate left none.
+        let log = try MariaDBAudit(connection: db).entries(beforeID: nil, limit: 10)
+        #expect(log.map(\.action) == ["link.delete", "link.update", "link.create", "link.create"])
+        #expect(log[0].actorIP == "203.0.113.9" && log[0].details == ["code": "AbC"])
+        #expect(try MariaDBAudit(connection: db).entries(beforeID: log[1].id, limit: 1).map(\.id) == [log[2].id])
     }
 
     @Test func apiKeysResolveByHashOnly() throws {
@@ -126,7 +137,7 @@ import Testing
         let accounts = MariaDBAccounts(connection: db)
         let domain = try accounts.ensureDomain(host: "sho.rt", now: now)
         let store = MariaDBLinkStore(connection: db)
-        _ = try store.insert(newLink("persist", domain: domain))
+        _ = try store.insert(newLink("persist", domain: domain), audit: audit("link.create", "persist"))
 
         try TestEnvironment.stack("stop-mariadb")
         var downError: StoreError?
@@ -158,7 +169,7 @@ import Testing
         #expect(try plans.plan(forUser: user, now: now.addingTimeInterval(120)).code == "free")
         #expect(try plans.plan(forUser: user, now: now).apiRequestsPerMinute == 600)
         let domain = try accounts.ensureDomain(host: "sho.rt", now: now)
-        _ = try MariaDBLinkStore(connection: db).insert(newLink("mine1", domain: domain, owner: user))
+        _ = try MariaDBLinkStore(connection: db).insert(newLink("mine1", domain: domain, owner: user), audit: audit("link.create", "mine1"))
         #expect(try plans.linksCreated(byUser: user, since: now.addingTimeInterval(-1)) == 1)
         #expect(try plans.linksCreated(byUser: user, since: now.addingTimeInterval(1)) == 0)
     }
