@@ -2,8 +2,8 @@ import Foundation
 import LinkDomain
 import ShortlinkCore
 
-/// `PlanStore` on MariaDB: the `plans` and `subscriptions` tables.
-public final class MariaDBPlans: PlanStore {
+/// `PlanStore` and `SubscriptionStore` on MariaDB: the `plans` and `subscriptions` tables.
+public final class MariaDBPlans: PlanStore, SubscriptionStore {
     private let db: MariaDBConnection
 
     /// Creates the store over a connection.
@@ -51,6 +51,45 @@ public final class MariaDBPlans: PlanStore {
         return Int(r.rows.first?[0].int ?? 0)
     }
 
+    /// The user's subscription row.
+    public func subscription(forUser userID: Int64) throws(StoreError) -> Subscription? {
+        let r = try db.execute(
+            """
+            SELECT plan_code, status, trial_ends_at, current_period_end, cancel_at_period_end, provider, provider_ref
+            FROM subscriptions WHERE user_id = ?
+            """, [.int(userID)], isRead: true)
+        return r.rows.first.map(Self.decodeSubscription)
+    }
+
+    /// Replaces the user's subscription and writes the audit entry, in one transaction.
+    public func save(_ s: Subscription, forUser userID: Int64, startsTrial: Bool, audit: AuditEntry, now: Date) throws(StoreError) {
+        try db.transaction { () throws(StoreError) in
+            try db.execute(
+                """
+                INSERT INTO subscriptions (public_id, user_id, plan_code, status, trial_ends_at, current_period_end,
+                                           cancel_at_period_end, provider, provider_ref, created_at, updated_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON DUPLICATE KEY UPDATE plan_code = VALUES(plan_code), status = VALUES(status),
+                    trial_ends_at = VALUES(trial_ends_at), current_period_end = VALUES(current_period_end),
+                    cancel_at_period_end = VALUES(cancel_at_period_end), provider = VALUES(provider),
+                    provider_ref = VALUES(provider_ref), updated_at = VALUES(updated_at)
+                """,
+                [.text(Secrets.uuid()), .int(userID), .text(s.planCode), .text(s.status), s.trialEndsAt.map(DBValue.date) ?? .null,
+                 s.currentPeriodEnd.map(DBValue.date) ?? .null, .int(s.cancelAtPeriodEnd ? 1 : 0),
+                 s.provider.map(DBValue.text) ?? .null, s.providerRef.map(DBValue.text) ?? .null, .date(now), .date(now)])
+            if startsTrial {
+                try db.execute("UPDATE users SET trial_used_at = ? WHERE id = ?", [.date(now), .int(userID)])
+            }
+            try MariaDBAudit.insert(audit, on: db)
+        }
+    }
+
+    /// True once the user has had a trial.
+    public func hasUsedTrial(userID: Int64) throws(StoreError) -> Bool {
+        try db.execute("SELECT trial_used_at IS NOT NULL FROM users WHERE id = ?", [.int(userID)], isRead: true)
+            .rows.first?[0].int == 1
+    }
+
     /// Puts `userID` on plan `code` (active, no provider): what an operator or the billing integration does.
     public func subscribe(userID: Int64, planCode: String, now: Date) throws(StoreError) {
         try db.execute(
@@ -60,6 +99,12 @@ public final class MariaDBPlans: PlanStore {
             ON DUPLICATE KEY UPDATE plan_code = VALUES(plan_code), status = 'active', cancel_at_period_end = 0,
                                     trial_ends_at = NULL, updated_at = VALUES(updated_at)
             """, [.text(Secrets.uuid()), .int(userID), .text(planCode), .date(now), .date(now)])
+    }
+
+    private static func decodeSubscription(_ row: [DBValue]) -> Subscription {
+        Subscription(planCode: row[0].text ?? "free", status: row[1].text ?? "active", trialEndsAt: row[2].date,
+                     currentPeriodEnd: row[3].date, cancelAtPeriodEnd: row[4].int == 1, provider: row[5].text,
+                     providerRef: row[6].text)
     }
 
     private static func decode(_ row: [DBValue]) throws(StoreError) -> Plan {

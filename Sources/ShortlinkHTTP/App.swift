@@ -21,6 +21,7 @@ public final class ShortlinkApp {
     let health: HealthProbe
     let rates: RateCounter
     let audit: AuditLog
+    let subscriptions: SubscriptionService
     let anonymousPerMinute: Int
     let baseURL: String
     let maxBody: Int
@@ -28,8 +29,10 @@ public final class ShortlinkApp {
 
     /// Creates the application.
     public init(links: LinkService, keys: APIKeyStore, clicks: ClickSink, clock: Clock, health: HealthProbe,
-                rates: RateCounter, audit: AuditLog, anonymousPerMinute: Int, baseURL: String, maxBody: Int, logger: Logger) {
+                rates: RateCounter, audit: AuditLog, subscriptions: SubscriptionService, anonymousPerMinute: Int,
+                baseURL: String, maxBody: Int, logger: Logger) {
         self.audit = audit
+        self.subscriptions = subscriptions
         self.rates = rates
         self.anonymousPerMinute = anonymousPerMinute
         self.links = links

@@ -135,3 +135,41 @@ struct AuditItem: Encodable {
         details = e.details
     }
 }
+
+/// `GET/POST/PATCH /api/subscriptions`.
+struct SubscriptionBody: Encodable {
+    let subscription: Subscription
+    let plan: Plan
+
+    enum Keys: String, CodingKey {
+        case plan, planInForce, status, trialEndsAt, currentPeriodEnd, cancelAtPeriodEnd, provider, providerRef
+    }
+    enum PlanKeys: String, CodingKey {
+        case code, name, linksPerMonth, customAliases, expirationDates, detailedAnalytics, analyticsRetentionDays,
+             apiRequestsPerMinute, customDomains, teamSeats, webhooks, targetingRules
+    }
+
+    func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: Keys.self)
+        try c.encode(subscription.planCode, forKey: .plan)
+        try c.encode(subscription.status, forKey: .status)
+        try c.encode(subscription.trialEndsAt.map(Timestamp.format), forKey: .trialEndsAt)
+        try c.encode(subscription.currentPeriodEnd.map(Timestamp.format), forKey: .currentPeriodEnd)
+        try c.encode(subscription.cancelAtPeriodEnd, forKey: .cancelAtPeriodEnd)
+        try c.encode(subscription.provider, forKey: .provider)
+        try c.encode(subscription.providerRef, forKey: .providerRef)
+        var p = c.nestedContainer(keyedBy: PlanKeys.self, forKey: .planInForce)
+        try p.encode(plan.code, forKey: .code)
+        try p.encode(plan.name, forKey: .name)
+        try p.encode(plan.linksPerMonth, forKey: .linksPerMonth)
+        try p.encode(plan.customAliases, forKey: .customAliases)
+        try p.encode(plan.expirationDates, forKey: .expirationDates)
+        try p.encode(plan.detailedAnalytics, forKey: .detailedAnalytics)
+        try p.encode(plan.analyticsRetentionDays, forKey: .analyticsRetentionDays)
+        try p.encode(plan.apiRequestsPerMinute, forKey: .apiRequestsPerMinute)
+        try p.encode(plan.customDomains, forKey: .customDomains)
+        try p.encode(plan.teamSeats, forKey: .teamSeats)
+        try p.encode(plan.webhooks, forKey: .webhooks)
+        try p.encode(plan.targetingRules, forKey: .targetingRules)
+    }
+}

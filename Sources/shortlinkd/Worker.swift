@@ -50,11 +50,13 @@ struct Worker {
         let accounts = MariaDBAccounts(connection: db)
         let spool = SpoolWriter(directory: config.spoolDir, maxBytes: config.spoolMaxBytes, logger: logger)
         let clock = SystemClock()
-        let links = LinkService(store: store, plans: MariaDBPlans(connection: db), cache: cache, clock: clock, domainID: domainID,
+        let plans = MariaDBPlans(connection: db)
+        let links = LinkService(store: store, plans: plans, cache: cache, clock: clock, domainID: domainID,
                                 ownHosts: [config.shortHost], logger: logger)
         let app = ShortlinkApp(links: links, keys: accounts, clicks: spool, clock: clock,
                                health: Health(db: db, memcached: memcached), rates: MemcachedRateCounter(client: memcached),
                                audit: MariaDBAudit(connection: db),
+                               subscriptions: SubscriptionService(store: plans, plans: plans, clock: clock),
                                anonymousPerMinute: config.anonymousRatePerMinute, baseURL: config.baseURL,
                                maxBody: config.maxBody, logger: logger)
 
