@@ -10,14 +10,15 @@ public enum RedirectDecision: Sendable, Equatable {
     /// Why a link answers 410.
     public enum GoneReason: String, Sendable, Equatable {
         case expired
-        case disabled
+        /// Paused by its owner (`isActive` false).
+        case deactivated = "disabled"
     }
 
     /// Decides the answer for `snapshot` (nil when unknown) at `nowMillis` (ms since the Unix epoch).
     /// A link expires at its expiry instant: from then on it is gone.
     public static func decide(_ snapshot: LinkSnapshot?, nowMillis: Int64) -> RedirectDecision {
         guard let link = snapshot else { return .notFound }
-        if !link.isActive { return .gone(.disabled) }
+        if !link.isActive { return .gone(.deactivated) }
         if let expires = link.expiresAtMillis, nowMillis >= expires { return .gone(.expired) }
         return .redirect(link.redirectType, location: link.longURL, linkID: link.id)
     }

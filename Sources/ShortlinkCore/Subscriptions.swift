@@ -81,7 +81,7 @@ public final class SubscriptionService {
     /// Moves the caller to `planCode`: down (or to free) at once; up only as a trial or by an administrator.
     public func change(to planCode: String, trial: Bool, by principal: Principal) throws(SubscriptionError) -> (Subscription, Plan) {
         let now = Timestamp.date(millis: Timestamp.millis(clock.now))  // stored with millisecond precision
-        do {
+        return try run {
             let catalog = try plans.catalog()
             guard let target = catalog.first(where: { $0.code == planCode }) else {
                 throw SubscriptionError.validation(.field("plan", "plan.unknown",
@@ -109,19 +109,13 @@ public final class SubscriptionService {
                                       details: ["from": current.code, "to": target.code, "status": sub.status])
             try store.save(sub, forUser: principal.userID, startsTrial: startsTrial, audit: audit, now: now)
             return (sub, target)
-        } catch let error as SubscriptionError {
-            throw error
-        } catch let error as StoreError {
-            throw Self.map(error)
-        } catch {
-            throw .internalError("\(error)")
         }
     }
 
     /// Cancels at the end of the period (or trial), or takes the cancellation back.
     public func setCancelAtPeriodEnd(_ cancel: Bool, by principal: Principal) throws(SubscriptionError) -> (Subscription, Plan) {
         let now = clock.now
-        do {
+        return try run {
             guard var sub = try store.subscription(forUser: principal.userID), sub.planCode != "free" else {
                 throw SubscriptionError.validation(.field("cancelAtPeriodEnd", "subscription.none",
                                                           "there is no paid subscription to cancel"))
@@ -137,7 +131,12 @@ public final class SubscriptionService {
                                       String(principal.userID), details: ["plan": sub.planCode])
             try store.save(sub, forUser: principal.userID, startsTrial: false, audit: audit, now: now)
             return (sub, try plans.plan(forUser: principal.userID, now: now))
-        } catch let error as SubscriptionError {
+        }
+    }
+
+    /// Runs a body that throws the service's or the store's errors, as the service's.
+    private func run<T>(_ body: () throws -> T) throws(SubscriptionError) -> T {
+        do { return try body() } catch let error as SubscriptionError {
             throw error
         } catch let error as StoreError {
             throw Self.map(error)

@@ -24,7 +24,7 @@ import Testing
     }
 
     @Test func disabledIsGoneEvenBeforeExpiry() {
-        #expect(RedirectDecision.decide(snapshot(active: false, expires: 5000), nowMillis: 1) == .gone(.disabled))
+        #expect(RedirectDecision.decide(snapshot(active: false, expires: 5000), nowMillis: 1) == .gone(.deactivated))
     }
 
     @Test func defaultTypeIs302() { #expect(RedirectType.default.rawValue == 302) }
