@@ -1,1 +1,2 @@
 #include <fcgiapp.h>
+#include <sys/epoll.h>

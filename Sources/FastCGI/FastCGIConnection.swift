@@ -7,23 +7,53 @@ import Foundation
 /// of the object, as libfcgi keeps pointers into it.
 public final class FastCGIConnection {
     private let request: UnsafeMutablePointer<FCGX_Request>
+    private let listenFD: Int32
+    private let epollFD: Int32
+    private var waitMask = sigset_t()
 
-    /// Prepares a responder on `listenFD`. `accept()` returns false when a stop signal interrupts it.
-    public init(listenFD: Int32) {
+    /// Prepares a responder on `listenFD`.
+    ///
+    /// Stop signals must be blocked by the caller: they are let in only while `accept()` waits for a
+    /// connection (epoll_pwait swaps the mask atomically), so a signal can never interrupt the reads and
+    /// writes of a request in flight. The listening socket is made non-blocking (every worker shares it):
+    /// a worker that loses the race for a connection goes back to waiting instead of blocking in accept(2).
+    public init(listenFD: Int32, stopSignals: [Int32]) {
         FCGX_Init()
+        self.listenFD = listenFD
         request = .allocate(capacity: 1)
         request.initialize(to: FCGX_Request())
-        FCGX_InitRequest(request, listenFD, Int32(FCGI_FAIL_ACCEPT_ON_INTR))
+        FCGX_InitRequest(request, listenFD, 0)
+        _ = fcntl(listenFD, F_SETFL, fcntl(listenFD, F_GETFL) | O_NONBLOCK)
+        epollFD = epoll_create1(Int32(EPOLL_CLOEXEC))
+        var event = epoll_event()
+        event.events = UInt32(EPOLLIN.rawValue) | (1 << 28)  // EPOLLEXCLUSIVE: wake one waiter, not the herd
+        event.data.fd = listenFD
+        _ = epoll_ctl(epollFD, EPOLL_CTL_ADD, listenFD, &event)
+        pthread_sigmask(SIG_SETMASK, nil, &waitMask)
+        for sig in stopSignals { sigdelset(&waitMask, sig) }
     }
 
     deinit {
         FCGX_Free(request, 1)
         request.deallocate()
+        close(epollFD)
     }
 
-    /// Waits for the next request (finishing the previous one); false on a signal or a fatal error.
-    public func accept() -> Bool {
-        FCGX_Accept_r(request) >= 0
+    /// Finishes the previous request and waits for the next; false when a stop signal arrived meanwhile.
+    public func accept(isStopRequested: () -> Bool) -> Bool {
+        FCGX_Finish_r(request)
+        while true {
+            if isStopRequested() { return false }
+            var event = epoll_event()
+            let n = epoll_pwait(epollFD, &event, 1, -1, &waitMask)
+            if n < 0 {
+                if errno == EINTR { continue }  // a signal: the loop checks whether it asked us to stop
+                return false
+            }
+            if isStopRequested() { return false }
+            if FCGX_Accept_r(request) >= 0 { return true }
+            // Another worker took the connection (EAGAIN), or it was aborted: wait again.
+        }
     }
 
     /// Ends the current request: flushes the answer and closes or keeps the connection as nginx asked.

@@ -1,12 +1,22 @@
 import CSystemShim
 import Foundation
 
-/// The signal side of a worker process: stop requests are only recorded (async-signal-safe), so that the
-/// request in flight finishes; a stop arriving while the worker waits in accept() interrupts it.
+/// The signal side of a worker process: stop requests are only recorded (async-signal-safe) and are
+/// blocked except while the worker waits for a connection, so the request in flight always finishes.
 public enum WorkerSignals {
-    /// Records TERM, INT and QUIT as stop requests; ignores HUP, PIPE, TTIN, TTOU, USR1 and USR2.
+    /// The signals that ask a worker to stop.
+    public static let stopSignals: [Int32] = [SIGTERM, SIGINT, SIGQUIT]
+
+    /// Records TERM, INT and QUIT as stop requests and blocks them (the connection wait lets them in);
+    /// ignores HUP, PIPE, TTIN, TTOU, USR1 and USR2.
     public static func install() {
-        for sig in [SIGTERM, SIGINT, SIGQUIT] { _ = shortlink_install_flag_handler(sig) }
+        var set = sigset_t()
+        sigemptyset(&set)
+        for sig in stopSignals {
+            _ = shortlink_install_flag_handler(sig)
+            sigaddset(&set, sig)
+        }
+        pthread_sigmask(SIG_BLOCK, &set, nil)
         for sig in [SIGHUP, SIGPIPE, SIGTTIN, SIGTTOU, SIGUSR1, SIGUSR2] { signal(sig, SIG_IGN) }
     }
 

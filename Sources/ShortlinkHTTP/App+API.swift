@@ -27,6 +27,21 @@ extension ShortlinkApp {
         case ["health"]:
             guard method == "GET" else { throw .methodNotAllowed(["GET", "HEAD"]) }
             return healthResponse()
+        case ["keys"]:
+            let caller = try required(principal)
+            switch method {
+            case "GET": return try keyResponse(200) { () throws(APIKeyError) in
+                APIKeyList(items: try apiKeys.list(by: caller).map { APIKeyBody(info: $0, secret: nil) })
+            }
+            case "POST": return try createKey(request, caller)
+            default: throw .methodNotAllowed(["GET", "HEAD", "POST"])
+            }
+        case let p where p.count == 2 && p[0] == "keys" && !p[1].isEmpty:
+            let caller = try required(principal)
+            guard method == "DELETE" else { throw .methodNotAllowed(["DELETE"]) }
+            let id = String(p[1])
+            try keyCall { () throws(APIKeyError) in try apiKeys.revoke(publicID: id, by: caller) }
+            return HTTPResponse(status: 204)
         case ["subscriptions"]:
             let caller = try required(principal)
             switch method {
@@ -139,6 +154,39 @@ extension ShortlinkApp {
     func deleteLink(_ alias: String, _ principal: Principal) throws(Problem) -> HTTPResponse {
         try run { () throws(LinkServiceError) in try links.delete(code: alias, by: principal) }
         return HTTPResponse(status: 204)
+    }
+
+    /// `POST /api/keys` `{name, scopes}`: a new key for the caller, its secret shown once.
+    func createKey(_ request: HTTPRequest, _ principal: Principal) throws(Problem) -> HTTPResponse {
+        let body = try jsonBody(request)
+        var errors: [FieldError] = []
+        let name = body.string("name", errors: &errors)
+        let scopes = body.strings("scopes", errors: &errors)
+        guard errors.isEmpty else { throw .validation(ValidationError(errors)) }
+        return try keyResponse(201) { () throws(APIKeyError) in
+            let (info, secret) = try apiKeys.create(name: name.valueOrNil ?? "", scopes: scopes.valueOrNil ?? [], by: principal)
+            return APIKeyBody(info: info, secret: secret)
+        }
+    }
+
+    func keyResponse<T: Encodable>(_ status: Int, _ body: () throws(APIKeyError) -> T) throws(Problem) -> HTTPResponse {
+        let value = try keyCall(body)
+        return try json(status, value)
+    }
+
+    @discardableResult
+    func keyCall<T>(_ body: () throws(APIKeyError) -> T) throws(Problem) -> T {
+        do { return try body() } catch {
+            switch error {
+            case .validation(let v): throw .validation(v)
+            case .scopeNotHeld(let scope): throw .forbidden(scope: scope)
+            case .notFound: throw Problem(slug: "not-found", title: "Not found", status: 404, detail: "no such active API key of yours")
+            case .unavailable: throw .unavailable("the account database")
+            case .internalError(let why):
+                logger.error("api key operation failed", metadata: ["error": "\(why)"])
+                throw .internalError
+            }
+        }
     }
 
     /// `POST /api/subscriptions` `{plan, trial?}`: subscribe, upgrade (trial or administrator), downgrade.

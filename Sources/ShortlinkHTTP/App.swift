@@ -22,6 +22,7 @@ public final class ShortlinkApp {
     let rates: RateCounter
     let audit: AuditLog
     let subscriptions: SubscriptionService
+    let apiKeys: APIKeyService
     let anonymousPerMinute: Int
     let baseURL: String
     let maxBody: Int
@@ -29,10 +30,12 @@ public final class ShortlinkApp {
 
     /// Creates the application.
     public init(links: LinkService, keys: APIKeyStore, clicks: ClickSink, clock: Clock, health: HealthProbe,
-                rates: RateCounter, audit: AuditLog, subscriptions: SubscriptionService, anonymousPerMinute: Int,
+                rates: RateCounter, audit: AuditLog, subscriptions: SubscriptionService, apiKeys: APIKeyService,
+                anonymousPerMinute: Int,
                 baseURL: String, maxBody: Int, logger: Logger) {
         self.audit = audit
         self.subscriptions = subscriptions
+        self.apiKeys = apiKeys
         self.rates = rates
         self.anonymousPerMinute = anonymousPerMinute
         self.links = links

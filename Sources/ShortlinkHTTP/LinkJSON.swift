@@ -84,6 +84,27 @@ struct JSONObject {
         }
     }
 
+    /// An array of strings.
+    func strings(_ key: String, errors: inout [FieldError]) -> PatchField<[String]> {
+        switch fields[key] {
+        case nil: return .absent
+        case .null?: return .null
+        case .array(let items)?:
+            var out: [String] = []
+            for item in items {
+                guard case .string(let s) = item else {
+                    errors.append(FieldError(field: key, code: "type.strings", message: "must be an array of strings"))
+                    return .absent
+                }
+                out.append(s)
+            }
+            return .value(out)
+        default:
+            errors.append(FieldError(field: key, code: "type.strings", message: "must be an array of strings"))
+            return .absent
+        }
+    }
+
     /// A boolean field.
     func bool(_ key: String, errors: inout [FieldError]) -> PatchField<Bool> {
         switch fields[key] {
@@ -172,4 +193,29 @@ struct SubscriptionBody: Encodable {
         try p.encode(plan.webhooks, forKey: .webhooks)
         try p.encode(plan.targetingRules, forKey: .targetingRules)
     }
+}
+
+/// An API key as JSON; `key` (the secret) only in the answer to its creation.
+struct APIKeyBody: Encodable {
+    let info: APIKeyInfo
+    let secret: String?
+
+    enum Keys: String, CodingKey { case id, name, prefix, scopes, createdAt, lastUsedAt, revokedAt, key }
+
+    func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: Keys.self)
+        try c.encode(info.publicID, forKey: .id)
+        try c.encode(info.name, forKey: .name)
+        try c.encode(info.prefix, forKey: .prefix)
+        try c.encode(info.scopes, forKey: .scopes)
+        try c.encode(Timestamp.format(info.createdAt), forKey: .createdAt)
+        try c.encode(info.lastUsedAt.map(Timestamp.format), forKey: .lastUsedAt)
+        try c.encode(info.revokedAt.map(Timestamp.format), forKey: .revokedAt)
+        if let secret { try c.encode(secret, forKey: .key) }
+    }
+}
+
+/// A list of keys.
+struct APIKeyList: Encodable {
+    let items: [APIKeyBody]
 }

@@ -23,7 +23,7 @@ struct Worker {
         logger[metadataKey: "role"] = "worker"
         logger[metadataKey: "pid"] = "\(getpid())"
         Secrets.initialize()
-        let fcgi = FastCGIConnection(listenFD: listenFD)
+        let fcgi = FastCGIConnection(listenFD: listenFD, stopSignals: WorkerSignals.stopSignals)
         if config.responder == "noop" { runNoop(fcgi) }
 
         let db = MariaDBConnection(options: MariaDBOptions(config: config), logger: logger)
@@ -57,12 +57,12 @@ struct Worker {
                                health: Health(db: db, memcached: memcached), rates: MemcachedRateCounter(client: memcached),
                                audit: MariaDBAudit(connection: db),
                                subscriptions: SubscriptionService(store: plans, plans: plans, clock: clock),
+                               apiKeys: APIKeyService(store: accounts, clock: clock),
                                anonymousPerMinute: config.anonymousRatePerMinute, baseURL: config.baseURL,
                                maxBody: config.maxBody, logger: logger)
 
         var served = 0
-        while !WorkerSignals.isStopRequested {
-            guard fcgi.accept() else { break }
+        while fcgi.accept(isStopRequested: { WorkerSignals.isStopRequested }) {
             let contentLength = fcgi.param("CONTENT_LENGTH").flatMap { Int($0) } ?? 0
             var bodyConsumed = contentLength == 0
             let request = HTTPRequest(
@@ -104,8 +104,7 @@ struct Worker {
     /// The do-nothing responder scripts/bench compares against: the FastCGI hop alone.
     private func runNoop(_ fcgi: FastCGIConnection) -> Never {
         let answer = Array("Status: 302 Found\r\nLocation: https://example.com/\r\nContent-Length: 0\r\n\r\n".utf8)
-        while !WorkerSignals.isStopRequested {
-            guard fcgi.accept() else { break }
+        while fcgi.accept(isStopRequested: { WorkerSignals.isStopRequested }) {
             fcgi.write(answer)
             fcgi.finish(linger: false)
         }

@@ -1,0 +1,115 @@
+import Foundation
+import LinkDomain
+
+/// An API key as its owner sees it (never the secret, except once at creation).
+public struct APIKeyInfo: Sendable, Equatable {
+    public var publicID: String
+    public var name: String
+    /// The first characters of the secret, to tell keys apart (`slk_AbCd1234`).
+    public var prefix: String
+    public var scopes: [String]
+    public var createdAt: Date
+    public var lastUsedAt: Date?
+    public var revokedAt: Date?
+
+    /// Creates a key description.
+    public init(publicID: String, name: String, prefix: String, scopes: [String], createdAt: Date, lastUsedAt: Date?,
+                revokedAt: Date?) {
+        self.publicID = publicID
+        self.name = name
+        self.prefix = prefix
+        self.scopes = scopes
+        self.createdAt = createdAt
+        self.lastUsedAt = lastUsedAt
+        self.revokedAt = revokedAt
+    }
+}
+
+/// Stored API keys of users.
+public protocol APIKeyAdmin: AnyObject {
+    /// The user's keys, newest first.
+    func keys(ofUser userID: Int64) throws(StoreError) -> [APIKeyInfo]
+    /// Stores a key (only the SHA-256 of `secret`) and its audit entry in one transaction.
+    func create(userID: Int64, name: String, secret: String, scopes: [String], now: Date, audit: AuditEntry) throws(StoreError) -> APIKeyInfo
+    /// Revokes the user's key `publicID`; false when the user has no such active key.
+    func revoke(publicID: String, userID: Int64, now: Date, audit: AuditEntry) throws(StoreError) -> Bool
+}
+
+/// Why a key operation was refused.
+public enum APIKeyError: Error, Equatable, Sendable {
+    case validation(ValidationError)
+    /// The caller may not hand out a scope it does not hold.
+    case scopeNotHeld(String)
+    case notFound
+    case unavailable(String)
+    case internalError(String)
+}
+
+/// Create, list and revoke one's own API keys. A key can only carry scopes its creator holds.
+public final class APIKeyService {
+    private let store: APIKeyAdmin
+    private let clock: Clock
+
+    /// Creates the service.
+    public init(store: APIKeyAdmin, clock: Clock) {
+        self.store = store
+        self.clock = clock
+    }
+
+    /// A new key for the caller; the returned secret is shown once.
+    public func create(name: String, scopes: [String], by principal: Principal) throws(APIKeyError) -> (APIKeyInfo, String) {
+        let trimmed = name.trimmingCharacters(in: .whitespaces)
+        var errors: [FieldError] = []
+        if trimmed.isEmpty || trimmed.count > 100 {
+            errors.append(FieldError(field: "name", code: "name.length", message: "must be 1 to 100 characters"))
+        }
+        let unknown = scopes.filter { !APIKeySecret.knownScopes.contains($0) }
+        if scopes.isEmpty || !unknown.isEmpty {
+            errors.append(FieldError(field: "scopes", code: "scopes.invalid",
+                                     message: "must be among \(APIKeySecret.knownScopes.sorted().joined(separator: ", "))"))
+        }
+        guard errors.isEmpty else { throw .validation(ValidationError(errors)) }
+        if let missing = scopes.first(where: { !principal.has(scope: $0) || ($0 == "admin" && !principal.isAdmin) }) {
+            throw .scopeNotHeld(missing)
+        }
+        let now = clock.now
+        let secret = APIKeySecret.generate()
+        let list = Array(Set(scopes)).sorted()
+        do {
+            let info = try store.create(userID: principal.userID, name: trimmed, secret: secret, scopes: list, now: now,
+                                        audit: .by(principal, at: now, "key.create", "api_key", "",
+                                                   details: ["name": trimmed, "scopes": list.joined(separator: " "),
+                                                             "prefix": APIKeySecret.displayPrefix(of: secret)]))
+            return (info, secret)
+        } catch { throw Self.map(error) }
+    }
+
+    /// The caller's keys.
+    public func list(by principal: Principal) throws(APIKeyError) -> [APIKeyInfo] {
+        do { return try store.keys(ofUser: principal.userID) } catch { throw Self.map(error) }
+    }
+
+    /// Revokes one of the caller's keys (it stops working on the next request).
+    public func revoke(publicID: String, by principal: Principal) throws(APIKeyError) {
+        let now = clock.now
+        do {
+            let done = try store.revoke(publicID: publicID, userID: principal.userID, now: now,
+                                        audit: .by(principal, at: now, "key.revoke", "api_key", publicID))
+            if !done { throw APIKeyError.notFound }
+        } catch let error as APIKeyError {
+            throw error
+        } catch let error as StoreError {
+            throw Self.map(error)
+        } catch {
+            throw .internalError("\(error)")
+        }
+    }
+
+    private static func map(_ error: StoreError) -> APIKeyError {
+        switch error {
+        case .unavailable(let why): return .unavailable(why)
+        case .duplicate: return .internalError("duplicate key hash")
+        case .failed(let why): return .internalError(why)
+        }
+    }
+}
