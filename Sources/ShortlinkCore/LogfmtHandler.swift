@@ -25,7 +25,7 @@ public struct LogfmtHandler: LogHandler {
 
     /// Writes one event.
     public func log(event: LogEvent) {
-        var line = "level=\(event.level) logger=\(label) msg=\(Self.quote(event.message.description))"
+        var line = "ts=\(Date().formatted(Self.timeFormat)) level=\(event.level) logger=\(label) msg=\(Self.quote(event.message.description))"
         var merged = metadata
         if let extra = event.metadata { merged.merge(extra) { $1 } }
         for key in merged.keys.sorted() {
@@ -37,6 +37,8 @@ public struct LogfmtHandler: LogHandler {
             _ = Foundation.write(2, buffer.baseAddress, buffer.count)
         }
     }
+
+    private static let timeFormat = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
 
     /// Quotes a value when it holds spaces, quotes or `=`; escapes newlines.
     static func quote(_ value: String) -> String {

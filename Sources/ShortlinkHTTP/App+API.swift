@@ -50,6 +50,8 @@ extension ShortlinkApp {
             case "PATCH": return try patchSubscription(request, caller)
             default: throw .methodNotAllowed(["GET", "HEAD", "POST", "PATCH"])
             }
+        case let p where p.first == "admin":
+            return try admin(Array(p.dropFirst()), method, request, try required(principal))
         case ["audit"]:
             guard method == "GET" else { throw .methodNotAllowed(["GET", "HEAD"]) }
             return try auditLog(request, try required(principal))

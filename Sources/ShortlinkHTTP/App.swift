@@ -23,6 +23,7 @@ public final class ShortlinkApp {
     let audit: AuditLog
     let subscriptions: SubscriptionService
     let apiKeys: APIKeyService
+    let admins: AdminService
     let anonymousPerMinute: Int
     let baseURL: String
     let maxBody: Int
@@ -30,12 +31,13 @@ public final class ShortlinkApp {
 
     /// Creates the application.
     public init(links: LinkService, keys: APIKeyStore, clicks: ClickSink, clock: Clock, health: HealthProbe,
-                rates: RateCounter, audit: AuditLog, subscriptions: SubscriptionService, apiKeys: APIKeyService,
+                rates: RateCounter, audit: AuditLog, subscriptions: SubscriptionService, apiKeys: APIKeyService, admins: AdminService,
                 anonymousPerMinute: Int,
                 baseURL: String, maxBody: Int, logger: Logger) {
         self.audit = audit
         self.subscriptions = subscriptions
         self.apiKeys = apiKeys
+        self.admins = admins
         self.rates = rates
         self.anonymousPerMinute = anonymousPerMinute
         self.links = links

@@ -58,6 +58,8 @@ struct Worker {
                                audit: MariaDBAudit(connection: db),
                                subscriptions: SubscriptionService(store: plans, plans: plans, clock: clock),
                                apiKeys: APIKeyService(store: accounts, clock: clock),
+                               admins: AdminService(store: MariaDBAdmin(connection: db), subscriptions: plans, plans: plans,
+                                                    clock: clock),
                                anonymousPerMinute: config.anonymousRatePerMinute, baseURL: config.baseURL,
                                maxBody: config.maxBody, logger: logger)
 

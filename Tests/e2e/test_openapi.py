@@ -28,6 +28,8 @@ def test_documented_operation_is_routed(api, path, method):
         bodies = {"post": {"name": "spec", "scopes": ["links:read"]}}
     if path == "/keys/{id}":
         alias = api.create(longUrl="https://example.com/k").json()["alias"]  # unused; keys use their own id
+    if path == "/admin/users/{id}":
+        bodies = {"patch": {"isActive": True}}
     if path == "/subscriptions":
         bodies = {"post": {"plan": "enterprise"}, "patch": {"plan": "enterprise"}}
     if path in ("/", "/{alias}"):
