@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import LinkDomain
 import Logging
 import MariaDBStore
 import MemcachedCache
@@ -11,7 +12,7 @@ struct ShortlinkCtl: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "shortlinkctl",
         abstract: "Operate a shortlink installation (reads SHORTLINK_* settings like shortlinkd).",
-        subcommands: [Migrate.self, CreateAdmin.self, CreateKey.self, Check.self])
+        subcommands: [Migrate.self, CreateAdmin.self, CreateKey.self, SetPassword.self, Check.self])
 }
 
 /// Records an operator's action (done with shortlinkctl, on the machine) in the audit log.
@@ -125,6 +126,30 @@ struct CreateKey: ParsableCommand {
                                  ["userId": String(user), "scopes": list.joined(separator: " "),
                                   "prefix": APIKeySecret.displayPrefix(of: secret)])
         print(secret)
+    }
+}
+
+struct SetPassword: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Set a user's password (argon2id) from the first line of standard input.")
+
+    @Option(help: "The user's email address (the user must exist).")
+    var email: String
+
+    func run() throws {
+        let (config, logger) = setup()
+        guard let password = readLine(strippingNewline: true) else { throw ValidationError("no password on standard input") }
+        do { try PasswordPolicy.validate(password, email: email) } catch {
+            throw ValidationError(error.errors.map { "password \($0.message)" }.joined(separator: "; "))
+        }
+        guard let hash = PasswordHasher.standard.hash(password) else { throw ValidationError("hashing failed: out of memory") }
+        let db = MariaDBConnection(options: MariaDBOptions(config: config), logger: logger)
+        let now = Date()
+        let r = try db.execute("UPDATE users SET password_hash = ?, updated_at = ? WHERE email = ?",
+                               [.text(hash), .date(now), .text(email.lowercased())])
+        guard r.affectedRows == 1 else { throw ValidationError("no user with the email \(email)") }
+        try recordOperatorAction(db, now: now, "user.password.set", "user", email.lowercased(), [:])
+        print("password set for \(email.lowercased())")
     }
 }
 

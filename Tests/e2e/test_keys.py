@@ -48,3 +48,21 @@ def test_bad_key_requests(api):
     assert keys(api, "POST", body={"name": "n", "scopes": "links:read"}).status == 422
     assert keys(api, "POST", body={"name": "n"}).status == 422
     assert request("GET", f"{HTTPS}/api/v1/keys").status == 401
+
+
+def test_passwords_are_stored_as_argon2id_after_the_strength_rule():
+    import os
+    import subprocess
+    from conftest import STACK_DIR
+    email = f"pw{time.time_ns()}@example.com"
+    ctl("create-key", "--email", email)
+    env = dict(os.environ, SHORTLINK_CONFIG=os.path.join(STACK_DIR, "shortlink.conf"))
+    run = lambda pw: subprocess.run([os.path.join(os.environ["SL_BIN"], "shortlinkctl"), "set-password", "--email", email],
+                                    input=pw + "\n", env=env, capture_output=True, text=True)
+    weak = run("password123")
+    assert weak.returncode != 0 and "too common" in weak.stderr
+    assert sql(f"SELECT password_hash IS NULL FROM users WHERE email = '{email}'")[0][0] == "1"
+    ok = run("correct horse battery staple")
+    assert ok.returncode == 0, ok.stderr
+    stored = sql(f"SELECT password_hash FROM users WHERE email = '{email}'")[0][0]
+    assert stored.startswith("$argon2id$v=19$m=65536,t=3,p=1$") and "correct" not in stored
