@@ -13,8 +13,7 @@ extension ShortlinkApp {
             let users = try adminCall { () throws(AdminError) in
                 try admins.users(search: request.queryValue("q"), beforeID: before, limit: limit, by: principal)
             }
-            let next = users.count == limit ? users.last.map { Data(String($0.id).utf8).base64EncodedString() } : nil
-            return try json(200, UserPage(items: users.map(UserBody.init), nextCursor: next))
+            return try json(200, CursorPage(items: users.map(UserBody.init), lastID: users.last?.id, limit: limit))
         case let p where p.count == 2 && p[0] == "users":
             guard method == "PATCH" else { throw .methodNotAllowed(["PATCH"]) }
             let body = try jsonBody(request)
@@ -36,24 +35,6 @@ extension ShortlinkApp {
         default:
             throw .routeNotFound(request.path)
         }
-    }
-
-    /// `limit` (1…200, default 50) from the query.
-    func pageLimit(_ request: HTTPRequest) throws(Problem) -> Int {
-        guard let raw = request.queryValue("limit") else { return 50 }
-        guard let n = Int(raw), (1...200).contains(n) else {
-            throw .validation(.field("limit", "limit.range", "must be an integer from 1 to 200"))
-        }
-        return n
-    }
-
-    /// The row id an opaque `cursor` stands for, or nil for the first page.
-    func cursor(_ request: HTTPRequest) throws(Problem) -> Int64? {
-        guard let cursor = request.queryValue("cursor"), !cursor.isEmpty else { return nil }
-        guard let data = Data(base64Encoded: cursor), let id = Int64(String(decoding: data, as: UTF8.self)), id > 0 else {
-            throw .validation(.field("cursor", "cursor.invalid", "is not a cursor this API gave out"))
-        }
-        return id
     }
 
     func adminCall<T>(_ body: () throws(AdminError) -> T) throws(Problem) -> T {
@@ -87,19 +68,5 @@ struct UserBody: Encodable {
         isActive = u.isActive
         plan = u.plan
         createdAt = Timestamp.format(u.createdAt)
-    }
-}
-
-/// A page of users.
-struct UserPage: Encodable {
-    let items: [UserBody]
-    let nextCursor: String?
-
-    enum Keys: String, CodingKey { case items, nextCursor }
-
-    func encode(to encoder: Encoder) throws {
-        var c = encoder.container(keyedBy: Keys.self)
-        try c.encode(items, forKey: .items)
-        try c.encode(nextCursor, forKey: .nextCursor)
     }
 }

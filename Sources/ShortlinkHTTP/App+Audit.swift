@@ -14,7 +14,6 @@ extension ShortlinkApp {
             logger.error("audit read failed", metadata: ["error": "\(error)"])
             throw .internalError
         }
-        let next = entries.count == limit ? entries.last.map { Data(String($0.id).utf8).base64EncodedString() } : nil
-        return try json(200, AuditPage(items: entries.map(AuditItem.init), nextCursor: next))
+        return try json(200, CursorPage(items: entries.map(AuditItem.init), lastID: entries.last?.id, limit: limit))
     }
 }

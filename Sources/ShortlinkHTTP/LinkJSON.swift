@@ -118,20 +118,6 @@ struct JSONObject {
     }
 }
 
-/// A page of the audit log.
-struct AuditPage: Encodable {
-    let items: [AuditItem]
-    let nextCursor: String?
-
-    enum Keys: String, CodingKey { case items, nextCursor }
-
-    func encode(to encoder: Encoder) throws {
-        var c = encoder.container(keyedBy: Keys.self)
-        try c.encode(items, forKey: .items)
-        try c.encode(nextCursor, forKey: .nextCursor)
-    }
-}
-
 /// One audit entry as JSON.
 struct AuditItem: Encodable {
     let occurredAt: String
