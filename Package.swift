@@ -13,6 +13,9 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        // Signed session tokens (HS256) and HMAC-SHA1 for TOTP; jwt-kit brings swift-crypto with it.
+        .package(url: "https://github.com/vapor/jwt-kit", from: "5.7.1"),
+        .package(url: "https://github.com/apple/swift-crypto", "4.0.0"..<"5.0.0"),
     ],
     targets: [
         // C libraries, one system-library target each; only their adapter imports them.
@@ -21,6 +24,7 @@ let package = Package(
         .systemLibrary(name: "CMemcached", pkgConfig: "libmemcached", providers: [.apt(["libmemcached-dev"])]),
         .systemLibrary(name: "CQRencode", pkgConfig: "libqrencode", providers: [.apt(["libqrencode-dev"])]),
         .systemLibrary(name: "CSodium", pkgConfig: "libsodium", providers: [.apt(["libsodium-dev"])]),
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         // The few libc calls Swift cannot make (async-signal-safe flags, prctl).
         .target(name: "CSystemShim"),
 
@@ -29,24 +33,32 @@ let package = Package(
         // Process supervision: a pure pool state machine plus the fork/signal loop.
         .target(name: "Prefork", dependencies: ["CSystemShim", .product(name: "Logging", package: "swift-log")]),
         // Use cases against protocols (LinkStore, LinkCache, ClickSink, Clock), config, secrets.
-        .target(name: "ShortlinkCore", dependencies: ["LinkDomain", "CSodium", .product(name: "Logging", package: "swift-log")]),
+        .target(name: "ShortlinkCore", dependencies: [
+            "LinkDomain", "CSodium",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "JWTKit", package: "jwt-kit"),
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
 
         // Adapters.
         .target(name: "MariaDBStore", dependencies: ["ShortlinkCore", "LinkDomain", "CMariaDB", .product(name: "Logging", package: "swift-log")]),
         .target(name: "MemcachedCache", dependencies: ["ShortlinkCore", "LinkDomain", "CMemcached", .product(name: "Logging", package: "swift-log")]),
         .target(name: "FastCGI", dependencies: ["CFastCGI"]),
+        .target(name: "QRCode", dependencies: ["CQRencode"]),
+        .target(name: "Mailer", dependencies: ["ShortlinkCore", "CCurl", .product(name: "Logging", package: "swift-log")]),
         .target(name: "ClickSpool", dependencies: ["ShortlinkCore", .product(name: "Logging", package: "swift-log")]),
 
         // The HTTP application: router, handlers, JSON, auth, problem+json.
-        .target(name: "ShortlinkHTTP", dependencies: ["ShortlinkCore", "LinkDomain", .product(name: "Logging", package: "swift-log")]),
+        .target(name: "ShortlinkHTTP", dependencies: ["ShortlinkCore", "LinkDomain", "QRCode", .product(name: "Logging", package: "swift-log")]),
 
         // Binaries.
         .executableTarget(name: "shortlinkd", dependencies: [
             "Prefork", "FastCGI", "ShortlinkHTTP", "ShortlinkCore", "MariaDBStore", "MemcachedCache", "ClickSpool",
+            "QRCode", "Mailer",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "shortlinkctl", dependencies: [
-            "ShortlinkCore", "MariaDBStore", "MemcachedCache", "LinkDomain",
+            "ShortlinkCore", "MariaDBStore", "MemcachedCache", "LinkDomain", "Mailer",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -54,7 +66,7 @@ let package = Package(
         // Tests: pure unit, against real MariaDB/memcached; end-to-end tests are in Tests/e2e (pytest through nginx).
         .testTarget(name: "LinkDomainTests", dependencies: ["LinkDomain"]),
         .testTarget(name: "PreforkTests", dependencies: ["Prefork"]),
-        .testTarget(name: "ShortlinkCoreTests", dependencies: ["ShortlinkCore", "LinkDomain"]),
+        .testTarget(name: "ShortlinkCoreTests", dependencies: ["ShortlinkCore", "LinkDomain", "QRCode"]),
         .testTarget(name: "StorageTests", dependencies: ["MariaDBStore", "MemcachedCache", "ShortlinkCore", "LinkDomain", "ClickSpool"]),
     ]
 )

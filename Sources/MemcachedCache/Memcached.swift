@@ -244,7 +244,7 @@ public final class MemcachedChangeFeed: LinkChangeFeed {
 }
 
 /// `RateCounter` on memcached.
-public final class MemcachedRateCounter: RateCounter {
+public final class MemcachedRateCounter: RateCounter, FailureCounter {
     private let client: MemcachedClient
 
     /// Creates the counter over a client.
@@ -254,4 +254,16 @@ public final class MemcachedRateCounter: RateCounter {
     public func increment(_ key: String, ttlSeconds: Int) -> Int? {
         client.increment(key, ttl: ttlSeconds).map { Int(clamping: $0) }
     }
+
+    /// The count under `key`: 0 when absent, nil when memcached cannot be asked.
+    public func value(_ key: String) -> Int? {
+        switch client.get(key) {
+        case .value(let bytes): return Int(String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespaces)) ?? 0
+        case .notFound: return 0
+        case .failed: return nil
+        }
+    }
+
+    /// Forgets the count.
+    public func reset(_ key: String) { _ = client.delete(key) }
 }

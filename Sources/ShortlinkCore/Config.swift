@@ -52,6 +52,29 @@ public enum ConfigKey: String, CaseIterable, Sendable {
     case maxBody = "SHORTLINK_MAX_BODY"
     /// trace, debug, info, notice, warning, error or critical.
     case logLevel = "SHORTLINK_LOG_LEVEL"
+    /// The server secret (prefer the _FILE variant): signs session tokens and seals 2FA secrets. At least 32
+    /// characters of random text, the same on every node (`openssl rand -hex 32`).
+    case secretKey = "SHORTLINK_SECRET_KEY"
+    /// File holding the server secret, readable by the service user only.
+    case secretKeyFile = "SHORTLINK_SECRET_KEY_FILE"
+    /// Lifetime of an access token (JWT), seconds.
+    case accessTokenTTL = "SHORTLINK_ACCESS_TOKEN_TTL"
+    /// Lifetime of a session and its refresh tokens, seconds.
+    case refreshTokenTTL = "SHORTLINK_REFRESH_TOKEN_TTL"
+    /// Failed logins allowed per account in 15 minutes before further attempts are refused.
+    case loginFailuresPerAccount = "SHORTLINK_LOGIN_FAILURES_PER_ACCOUNT"
+    /// Failed logins allowed per client address in 15 minutes.
+    case loginFailuresPerIP = "SHORTLINK_LOGIN_FAILURES_PER_IP"
+    /// The SMTP server for outgoing mail: `smtp://host:port` (STARTTLS when offered) or `smtps://host:port`.
+    case smtpURL = "SHORTLINK_SMTP_URL"
+    /// SMTP user name, if the server wants one.
+    case smtpUser = "SHORTLINK_SMTP_USER"
+    /// File holding the SMTP password.
+    case smtpPasswordFile = "SHORTLINK_SMTP_PASSWORD_FILE"
+    /// The sender address of outgoing mail.
+    case mailFrom = "SHORTLINK_MAIL_FROM"
+    /// Where the web app lives, for links in mail (defaults to the base URL).
+    case appURL = "SHORTLINK_APP_URL"
     /// `app` (default) or `noop`, a do-nothing responder used by scripts/bench to measure the FastCGI hop.
     case responder = "SHORTLINK_RESPONDER"
 }
@@ -114,9 +137,40 @@ public struct Config: Sendable, Equatable {
     public var logLevel: String = "info"
     /// Responder kind.
     public var responder: String = "app"
+    /// The server secret's bytes; empty when not configured.
+    public var secretKey: [UInt8] = []
+    /// Access token lifetime, seconds.
+    public var accessTokenTTL: Int = 900
+    /// Session (refresh token) lifetime, seconds.
+    public var refreshTokenTTL: Int = 30 * 86_400
+    /// Failed logins per account per 15 minutes.
+    public var loginFailuresPerAccount: Int = 5
+    /// Failed logins per client address per 15 minutes.
+    public var loginFailuresPerIP: Int = 30
+    /// SMTP server URL; empty: mail stays queued in the outbox.
+    public var smtpURL: String = ""
+    /// SMTP user.
+    public var smtpUser: String = ""
+    /// SMTP password.
+    public var smtpPassword: String = ""
+    /// Sender address.
+    public var mailFrom: String = "shortlink@localhost"
+    /// Web app URL for links in mail; empty: the base URL.
+    public var appURL: String = ""
 
     /// The defaults.
     public init() {}
+
+    /// What the daemon needs beyond what every binary needs: the server secret.
+    public func checkDaemon() throws(ConfigError) {
+        if responder == "app" && secretKey.isEmpty {
+            throw ConfigError(key: ConfigKey.secretKeyFile.rawValue,
+                              message: "is required: a file with at least 32 characters of random text (openssl rand -hex 32)")
+        }
+    }
+
+    /// Where links in mail point.
+    public var webURL: String { appURL.isEmpty ? baseURL : appURL }
 
     /// The host of `baseURL`, lower-cased: the default short domain.
     public var shortHost: String {
@@ -230,6 +284,49 @@ public struct Config: Sendable, Equatable {
                 throw ConfigError(key: ConfigKey.logLevel.rawValue, message: "must be one of trace, debug, info, notice, warning, error, critical")
             }
             logLevel = v
+        }
+        if let v = values[ConfigKey.secretKey.rawValue] { secretKey = Array(v.utf8) }
+        if let file = values[ConfigKey.secretKeyFile.rawValue], !file.isEmpty {
+            guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
+                throw ConfigError(key: ConfigKey.secretKeyFile.rawValue, message: "cannot read \(file)")
+            }
+            secretKey = Array(text.trimmingCharacters(in: .whitespacesAndNewlines).utf8)
+        }
+        if !secretKey.isEmpty && secretKey.count < 32 {
+            let key = values[ConfigKey.secretKeyFile.rawValue] != nil ? ConfigKey.secretKeyFile : ConfigKey.secretKey
+            throw ConfigError(key: key.rawValue, message: "must be at least 32 characters of random text (openssl rand -hex 32)")
+        }
+        if let v = try int(.accessTokenTTL, 60...86_400) { accessTokenTTL = v }
+        if let v = try int(.refreshTokenTTL, 3600...365 * 86_400) { refreshTokenTTL = v }
+        if let v = try int(.loginFailuresPerAccount, 1...1000) { loginFailuresPerAccount = v }
+        if let v = try int(.loginFailuresPerIP, 1...100_000) { loginFailuresPerIP = v }
+        if let v = values[ConfigKey.smtpURL.rawValue], !v.isEmpty {
+            guard let c = URLComponents(string: v), c.scheme == "smtp" || c.scheme == "smtps", c.host?.isEmpty == false else {
+                throw ConfigError(key: ConfigKey.smtpURL.rawValue, message: "must be smtp://host:port or smtps://host:port")
+            }
+            smtpURL = v
+        }
+        if let v = values[ConfigKey.smtpUser.rawValue] { smtpUser = v }
+        if let file = values[ConfigKey.smtpPasswordFile.rawValue], !file.isEmpty {
+            guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
+                throw ConfigError(key: ConfigKey.smtpPasswordFile.rawValue, message: "cannot read \(file)")
+            }
+            smtpPassword = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        if let v = values[ConfigKey.mailFrom.rawValue] {
+            // Local domains (`shortlink@localhost`) are fine as a sender; only the shape is checked.
+            guard v.split(separator: "@").count == 2, !v.hasPrefix("@"), !v.hasSuffix("@"),
+                  !v.unicodeScalars.contains(where: { $0.value <= 32 || "<>,;\"".unicodeScalars.contains($0) }) else {
+                throw ConfigError(key: ConfigKey.mailFrom.rawValue, message: "must be an email address")
+            }
+            mailFrom = v
+        }
+        if var v = values[ConfigKey.appURL.rawValue], !v.isEmpty {
+            while v.hasSuffix("/") { v.removeLast() }
+            guard let c = URLComponents(string: v), c.scheme == "http" || c.scheme == "https", c.host?.isEmpty == false else {
+                throw ConfigError(key: ConfigKey.appURL.rawValue, message: "must be an http(s) URL")
+            }
+            appURL = v
         }
         if let v = values[ConfigKey.responder.rawValue] {
             guard v == "app" || v == "noop" else { throw ConfigError(key: ConfigKey.responder.rawValue, message: "must be app or noop") }

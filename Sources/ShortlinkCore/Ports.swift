@@ -138,6 +138,8 @@ public struct Principal: Sendable, Equatable {
     public var requestsPerMinute: Int?
     /// The client's address as nginx saw it (for the audit log).
     public var clientAddress: String = ""
+    /// The session's public id, when signed in with an access token (nil for API keys).
+    public var sessionID: String?
 
     /// Creates a principal.
     public init(userID: Int64, isAdmin: Bool, scopes: Set<String>, apiKeyID: Int64?, requestsPerMinute: Int? = nil) {

@@ -27,6 +27,10 @@ extension ShortlinkApp {
         case ["health"]:
             guard method == "GET" else { throw .methodNotAllowed(["GET", "HEAD"]) }
             return healthResponse()
+        case let p where p.first == "auth":
+            return try authRoute(Array(p.dropFirst()), method, request, principal)
+        case let p where p.first == "me":
+            return try meRoute(Array(p.dropFirst()), method, request, try required(principal))
         case ["keys"]:
             let caller = try required(principal)
             switch method {
@@ -80,7 +84,8 @@ extension ShortlinkApp {
         principal?.clientAddress = request.remoteAddress
         let state: RateLimitState?
         if let principal, failure == nil {
-            state = principal.requestsPerMinute.flatMap { count("key:\(principal.apiKeyID ?? 0)", limit: $0) }
+            let subject = principal.apiKeyID.map { "key:\($0)" } ?? "user:\(principal.userID)"
+            state = principal.requestsPerMinute.flatMap { count(subject, limit: $0) }
         } else {
             state = count("ip:\(request.remoteAddress)", limit: anonymousPerMinute)
         }
@@ -168,7 +173,8 @@ extension ShortlinkApp {
 
     // MARK: Plumbing
 
-    /// The principal behind the request's API key; 401 when none or unknown, 503 when the store is down.
+    /// The principal behind the request's API key or access token; 401 when none or unknown, 503 when the
+    /// store is down.
     func authenticate(_ request: HTTPRequest) throws(Problem) -> Principal {
         var presented: String?
         if let auth = request.header("authorization") {
@@ -179,6 +185,7 @@ extension ShortlinkApp {
             presented = key.trimmingCharacters(in: .whitespaces)
         }
         guard let secret = presented else { throw .unauthenticated }
+        if AccessTokens.looksLikeJWT(secret) { return try sessionPrincipal(secret) }
         guard APIKeySecret.looksLikeKey(secret) else { throw .invalidCredentials }
         let found: Principal?
         do { found = try keys.principal(forKeyHash: Secrets.sha256(secret)) } catch {
@@ -191,6 +198,23 @@ extension ShortlinkApp {
         }
         guard let principal = found else { throw .invalidCredentials }
         return principal
+    }
+
+    /// The principal of a signed-in session: a valid access token whose session is live.
+    func sessionPrincipal(_ token: String) throws(Problem) -> Principal {
+        var refused = Problem.invalidCredentials
+        refused.detail = "the access token is invalid, expired or its session has ended"
+        do {
+            guard let principal = try auth.principal(accessToken: token) else { throw refused }
+            return principal
+        } catch let problem as Problem {
+            throw problem
+        } catch let error as AuthError {
+            if case .unavailable = error { throw .unavailable("the account database") }
+            throw refused
+        } catch {
+            throw .internalError
+        }
     }
 
     /// The request body as a JSON object: 415 unless JSON, 413 when too large, 400 when malformed.

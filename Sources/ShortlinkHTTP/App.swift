@@ -24,6 +24,7 @@ public final class ShortlinkApp {
     let subscriptions: SubscriptionService
     let apiKeys: APIKeyService
     let admins: AdminService
+    let auth: AuthService
     let anonymousPerMinute: Int
     let baseURL: String
     let maxBody: Int
@@ -32,12 +33,13 @@ public final class ShortlinkApp {
     /// Creates the application.
     public init(links: LinkService, keys: APIKeyStore, clicks: ClickSink, clock: Clock, health: HealthProbe,
                 rates: RateCounter, audit: AuditLog, subscriptions: SubscriptionService, apiKeys: APIKeyService, admins: AdminService,
-                anonymousPerMinute: Int,
+                auth: AuthService, anonymousPerMinute: Int,
                 baseURL: String, maxBody: Int, logger: Logger) {
         self.audit = audit
         self.subscriptions = subscriptions
         self.apiKeys = apiKeys
         self.admins = admins
+        self.auth = auth
         self.rates = rates
         self.anonymousPerMinute = anonymousPerMinute
         self.links = links

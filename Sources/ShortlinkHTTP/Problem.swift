@@ -55,7 +55,7 @@ extension Problem {
                 detail: e.errors.map { "\($0.field) \($0.message)" }.joined(separator: "; "), errors: e.errors)
     }
     static let unauthenticated = Problem(slug: "unauthenticated", title: "Authentication required", status: 401,
-                                         detail: "send an API key as 'Authorization: Bearer slk_…' or 'X-API-Key'",
+                                         detail: "send an access token or API key as 'Authorization: Bearer …' (or the key as 'X-API-Key')",
                                          headers: [("WWW-Authenticate", "Bearer realm=\"shortlink\"")])
     static let invalidCredentials = Problem(slug: "invalid-credentials", title: "Invalid credentials", status: 401,
                                             detail: "the API key is unknown, revoked or expired",

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import LinkDomain
 import Logging
+import Mailer
 import MariaDBStore
 import MemcachedCache
 import ShortlinkCore
@@ -12,7 +13,7 @@ struct ShortlinkCtl: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "shortlinkctl",
         abstract: "Operate a shortlink installation (reads SHORTLINK_* settings like shortlinkd).",
-        subcommands: [Migrate.self, CreateAdmin.self, CreateKey.self, SetPassword.self, Check.self])
+        subcommands: [Migrate.self, CreateAdmin.self, CreateKey.self, SetPassword.self, SendMail.self, Check.self])
 }
 
 /// Records an operator's action (done with shortlinkctl, on the machine) in the audit log.
@@ -150,6 +151,28 @@ struct SetPassword: ParsableCommand {
         guard r.affectedRows == 1 else { throw ValidationError("no user with the email \(email)") }
         try recordOperatorAction(db, now: now, "user.password.set", "user", email.lowercased(), [:])
         print("password set for \(email.lowercased())")
+    }
+}
+
+struct SendMail: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Send the queued mail that is due (mail the workers could not hand to the SMTP server). Run by shortlink-mail.timer.")
+
+    func run() throws {
+        let (config, logger) = setup()
+        guard !config.smtpURL.isEmpty else {
+            print("SHORTLINK_SMTP_URL is not set: mail stays queued")
+            return
+        }
+        SMTPTransport.globalInit()
+        let db = MariaDBConnection(options: MariaDBOptions(config: config), logger: logger)
+        let dispatcher = MailDispatcher(
+            outbox: MariaDBMailOutbox(connection: db),
+            transport: SMTPTransport(url: config.smtpURL, user: config.smtpUser, password: config.smtpPassword),
+            from: config.mailFrom, clock: SystemClock(), logger: logger)
+        let (sent, failed) = try dispatcher.drain()
+        print("mail sent: \(sent), still queued after a failed attempt: \(failed)")
+        if failed > 0 { throw ExitCode(75) }  // EX_TEMPFAIL: the timer tries again
     }
 }
 

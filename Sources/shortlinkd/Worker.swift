@@ -3,6 +3,7 @@ import FastCGI
 import Foundation
 import LinkDomain
 import Logging
+import Mailer
 import MariaDBStore
 import MemcachedCache
 import Prefork
@@ -51,16 +52,30 @@ struct Worker {
         let spool = SpoolWriter(directory: config.spoolDir, maxBytes: config.spoolMaxBytes, logger: logger)
         let clock = SystemClock()
         let plans = MariaDBPlans(connection: db)
+        let counters = MemcachedRateCounter(client: memcached)
+        SMTPTransport.globalInit()
+        let mailer = MailDispatcher(
+            outbox: MariaDBMailOutbox(connection: db),
+            transport: config.smtpURL.isEmpty ? nil : SMTPTransport(url: config.smtpURL, user: config.smtpUser, password: config.smtpPassword),
+            from: config.mailFrom, clock: clock, logger: logger)
+        let serverKeys = ServerKeys(secret: config.secretKey)
+        let auth = AuthService(
+            store: MariaDBSessions(connection: db), tokens: AccessTokens(key: serverKeys.tokenSigningKey), keys: serverKeys,
+            hasher: .standard, failures: counters, mail: mailer, clock: clock,
+            settings: .init(accessTTL: config.accessTokenTTL, refreshTTL: config.refreshTokenTTL,
+                            failuresPerAccount: config.loginFailuresPerAccount, failuresPerIP: config.loginFailuresPerIP,
+                            webURL: config.webURL, issuer: "shortlink"),
+            logger: logger)
         let links = LinkService(store: store, plans: plans, cache: cache, clock: clock, domainID: domainID,
                                 ownHosts: [config.shortHost], logger: logger)
         let app = ShortlinkApp(links: links, keys: accounts, clicks: spool, clock: clock,
-                               health: Health(db: db, memcached: memcached), rates: MemcachedRateCounter(client: memcached),
+                               health: Health(db: db, memcached: memcached), rates: counters,
                                audit: MariaDBAudit(connection: db),
                                subscriptions: SubscriptionService(store: plans, plans: plans, clock: clock),
                                apiKeys: APIKeyService(store: accounts, clock: clock),
                                admins: AdminService(store: MariaDBAdmin(connection: db), subscriptions: plans, plans: plans,
                                                     clock: clock),
-                               anonymousPerMinute: config.anonymousRatePerMinute, baseURL: config.baseURL,
+                               auth: auth, anonymousPerMinute: config.anonymousRatePerMinute, baseURL: config.baseURL,
                                maxBody: config.maxBody, logger: logger)
 
         var served = 0

@@ -7,7 +7,10 @@ import ShortlinkCore
 // forks workers before any thread exists; see Supervisor for the signal contract.
 
 let config: Config
-do { config = try Config.load() } catch {
+do {
+    config = try Config.load()
+    try config.checkDaemon()
+} catch {
     FileHandle.standardError.write(Data("shortlinkd: bad config: \(error)\n".utf8))
     exit(78)  // EX_CONFIG
 }
@@ -38,6 +41,7 @@ let supervisor = Supervisor(
     reloadSettings: {
         do {
             let fresh = try Config.load()
+            try fresh.checkDaemon()
             if fresh.socketPath != current.value.socketPath {
                 logger.warning("SHORTLINK_SOCKET changed: takes effect on restart only")
             }

@@ -70,3 +70,15 @@ struct SeededRandom: RandomSource {
         #expect(seen.count == 1000)
     }
 }
+
+@Suite struct EmailAddressTests {
+    @Test(arguments: ["ann@example.com", "a.b+tag@sub.example.co.uk", "x@xn--bcher-kva.example"])
+    func plausible(_ address: String) { #expect(EmailAddress.isPlausible(address)) }
+
+    @Test(arguments: ["", "ann", "ann@", "@example.com", "ann@example", "ann@.example.com", "ann@example.com.",
+                      "ann example@example.com", "ann@exa mple.com", "ann@example.com\r\nBcc: x@y.z", "<ann@example.com>",
+                      "a,b@example.com", "ann@exam_ple.com"])
+    func implausible(_ address: String) { #expect(!EmailAddress.isPlausible(address)) }
+
+    @Test func normalizes() { #expect(EmailAddress.normalize("  Ann@Example.COM \n") == "ann@example.com") }
+}

@@ -62,23 +62,27 @@ def admin_key():
 class API:
     """The JSON API over HTTPS with a key."""
 
-    def __init__(self, key):
+    def __init__(self, key, source=None):
         self.key = key
+        self.source = source  # the client address to send from (None: 127.0.0.1)
 
     def auth(self, extra=None):
         return {"Authorization": f"Bearer {self.key}", **(extra or {})}
 
+    def call(self, method, path, body=None):
+        return request(method, f"{HTTPS}{path}", self.auth(), body, source=self.source)
+
     def create(self, **fields):
-        return request("POST", f"{HTTPS}/api/urls", self.auth(), fields)
+        return self.call("POST", "/api/urls", fields)
 
     def get(self, alias):
-        return request("GET", f"{HTTPS}/api/v1/urls/{alias}", self.auth())
+        return self.call("GET", f"/api/v1/urls/{alias}")
 
     def patch(self, alias, **fields):
-        return request("PATCH", f"{HTTPS}/api/v1/urls/{alias}", self.auth(), fields)
+        return self.call("PATCH", f"/api/v1/urls/{alias}", fields)
 
     def delete(self, alias):
-        return request("DELETE", f"{HTTPS}/api/v1/urls/{alias}", self.auth())
+        return self.call("DELETE", f"/api/v1/urls/{alias}")
 
 
 @pytest.fixture(scope="session")
@@ -174,3 +178,129 @@ class Load:
         self._stop.set()
         for t in self._workers:
             t.join(timeout=15)
+
+
+# ---- accounts, sessions and mail -----------------------------------------------------------------------
+import base64
+import email
+import email.policy
+import glob
+import hashlib
+import hmac
+import itertools
+import re
+import struct
+
+MAIL_DIR = os.path.join(STACK_DIR, "mail")
+PASSWORD = "correct horse battery staple"
+_sources = itertools.count(1)
+
+
+def fresh_source():
+    """A client address no other test uses (127.77.x.y), so that per-address limits start from zero."""
+    n = next(_sources)
+    return f"127.77.{n // 250}.{n % 250 + 1}"
+
+
+def unique_email(prefix="user"):
+    return f"{prefix}-{os.getpid()}-{time.time_ns()}@example.com"
+
+
+def mails_to(address):
+    """Every message the SMTP sink accepted for `address`, oldest first."""
+    out = []
+    for path in sorted(glob.glob(os.path.join(MAIL_DIR, "*.eml"))):
+        with open(path, "rb") as f:
+            msg = email.message_from_binary_file(f, policy=email.policy.default)
+        if address in msg.get("X-Envelope-To", ""):
+            out.append(msg)
+    return out
+
+
+def wait_mail(address, subject_part, count=1, timeout=15):
+    """Waits until `count` messages whose subject contains `subject_part` reached `address`; returns the last."""
+    found = []
+    def arrived():
+        found[:] = [m for m in mails_to(address) if subject_part in m["Subject"]]
+        return len(found) >= count
+    assert wait_for(arrived, timeout=timeout), f"no mail '{subject_part}' for {address}; got {[m['Subject'] for m in mails_to(address)]}"
+    return found[-1]
+
+
+def mail_token(msg):
+    return re.search(r"Token: (\S+)", msg.get_content()).group(1)
+
+
+def register(email_address, password=PASSWORD, name="", source=None):
+    return request("POST", f"{HTTPS}/api/auth/register", body={"email": email_address, "password": password, "name": name},
+                   source=source or fresh_source())
+
+
+def login(email_address, password=PASSWORD, source=None):
+    return request("POST", f"{HTTPS}/api/auth/login", body={"email": email_address, "password": password},
+                   source=source or fresh_source())
+
+
+def new_user(prefix="user", verify=True):
+    """Registers a user (verifying the address through the mailed token); returns (email, password)."""
+    address = unique_email(prefix)
+    r = register(address)
+    assert r.status == 202, r
+    if verify:
+        token = mail_token(wait_mail(address, "Confirm your email"))
+        r = request("POST", f"{HTTPS}/api/auth/verify-email", body={"token": token}, source=fresh_source())
+        assert r.status == 204, r
+    return address, PASSWORD
+
+
+class Session(API):
+    """The API with a signed-in session's access token."""
+
+    def __init__(self, tokens):
+        super().__init__(tokens["accessToken"])
+        self.refresh_token = tokens["refreshToken"]
+
+    def me(self):
+        return request("GET", f"{HTTPS}/api/me", self.auth())
+
+
+def signed_in(email_address, password=PASSWORD):
+    r = login(email_address, password)
+    assert r.status == 200, r
+    return Session(r.json())
+
+
+def totp(secret_b32, at=None, step_offset=0):
+    """RFC 6238 TOTP (SHA-1, 6 digits, 30 s), as an authenticator app computes it."""
+    key = base64.b32decode(secret_b32 + "=" * (-len(secret_b32) % 8))
+    counter = int((at if at is not None else time.time()) // 30) + step_offset
+    mac = hmac.new(key, struct.pack(">Q", counter), hashlib.sha1).digest()
+    offset = mac[-1] & 0x0F
+    value = struct.unpack(">I", mac[offset:offset + 4])[0] & 0x7FFFFFFF
+    return f"{value % 1_000_000:06d}"
+
+
+def b64url(data):
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def token_signing_key():
+    """The stack's access-token key, derived from its server secret as shortlinkd does (libsodium crypto_kdf:
+    BLAKE2b keyed with SHA-256 of the secret, subkey id 1, context 'shortlnk')."""
+    with open(os.path.join(STACK_DIR, "secret-key"), "rb") as f:
+        master = hashlib.sha256(f.read().strip()).digest()
+    return hashlib.blake2b(b"", digest_size=32, key=master, salt=struct.pack("<Q", 1) + b"\0" * 8,
+                           person=b"shortlnk" + b"\0" * 8).digest()
+
+
+def forge_jwt(claims, key, alg="HS256"):
+    header = b64url(json.dumps({"alg": alg, "typ": "JWT"}).encode())
+    payload = b64url(json.dumps(claims).encode())
+    signing_input = f"{header}.{payload}".encode()
+    signature = b64url(hmac.new(key, signing_input, hashlib.sha256).digest()) if alg == "HS256" else ""
+    return f"{header}.{payload}.{signature}"
+
+
+def jwt_claims(token):
+    payload = token.split(".")[1]
+    return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))

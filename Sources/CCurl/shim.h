@@ -1,0 +1,9 @@
+#include <curl/curl.h>
+
+/* curl_easy_setopt is variadic, which Swift cannot call: one typed wrapper per argument kind. */
+static inline CURLcode sl_curl_set_long(CURL *c, CURLoption o, long v) { return curl_easy_setopt(c, o, v); }
+static inline CURLcode sl_curl_set_str(CURL *c, CURLoption o, const char *v) { return curl_easy_setopt(c, o, v); }
+static inline CURLcode sl_curl_set_ptr(CURL *c, CURLoption o, void *v) { return curl_easy_setopt(c, o, v); }
+static inline CURLcode sl_curl_set_read(CURL *c, size_t (*f)(char *, size_t, size_t, void *)) {
+    return curl_easy_setopt(c, CURLOPT_READFUNCTION, f);
+}

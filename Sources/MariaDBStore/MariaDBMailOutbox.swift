@@ -1,0 +1,36 @@
+import Foundation
+import ShortlinkCore
+
+/// The mail outbox on MariaDB.
+public final class MariaDBMailOutbox: MailOutbox {
+    private let db: MariaDBConnection
+
+    /// Creates the outbox over a connection.
+    public init(connection: MariaDBConnection) { db = connection }
+
+    public func unsent(id: Int64) throws(StoreError) -> QueuedMail? {
+        try db.execute("SELECT id, recipient, subject, body, attempts FROM mail_outbox WHERE id = ? AND sent_at IS NULL",
+                       [.int(id)]).rows.first.map(Self.decode)
+    }
+
+    public func due(now: Date, limit: Int) throws(StoreError) -> [QueuedMail] {
+        try db.execute(
+            "SELECT id, recipient, subject, body, attempts FROM mail_outbox WHERE sent_at IS NULL AND next_attempt_at <= ? ORDER BY id LIMIT ?",
+            [.date(now), .int(Int64(limit))]).rows.map(Self.decode)
+    }
+
+    public func markSent(id: Int64, now: Date) throws(StoreError) {
+        try db.execute("UPDATE mail_outbox SET sent_at = ?, body = '', attempts = attempts + 1, last_error = NULL WHERE id = ?",
+                       [.date(now), .int(id)])
+    }
+
+    public func markFailed(id: Int64, error: String, nextAttempt: Date) throws(StoreError) {
+        try db.execute("UPDATE mail_outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ? WHERE id = ?",
+                       [.text(error), .date(nextAttempt), .int(id)])
+    }
+
+    private static func decode(_ row: [DBValue]) -> QueuedMail {
+        QueuedMail(id: row[0].int ?? 0, to: row[1].text ?? "", subject: row[2].text ?? "", body: row[3].text ?? "",
+                   attempts: Int(row[4].int ?? 0))
+    }
+}

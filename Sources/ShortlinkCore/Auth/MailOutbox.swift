@@ -1,0 +1,124 @@
+import Foundation
+import Logging
+
+/// A message in the outbox, not yet sent.
+public struct QueuedMail: Sendable, Equatable {
+    public var id: Int64
+    public var to: String
+    public var subject: String
+    public var body: String
+    public var attempts: Int
+
+    /// Creates a queued message.
+    public init(id: Int64, to: String, subject: String, body: String, attempts: Int) {
+        self.id = id
+        self.to = to
+        self.subject = subject
+        self.body = body
+        self.attempts = attempts
+    }
+}
+
+/// The mail outbox (MariaDB).
+public protocol MailOutbox: AnyObject {
+    /// The unsent message `id`, or nil.
+    func unsent(id: Int64) throws(StoreError) -> QueuedMail?
+    /// Unsent messages whose next attempt is due, oldest first.
+    func due(now: Date, limit: Int) throws(StoreError) -> [QueuedMail]
+    /// Marks a message sent and erases its body (it may hold a one-time token).
+    func markSent(id: Int64, now: Date) throws(StoreError)
+    /// Records a failed attempt and when to try again.
+    func markFailed(id: Int64, error: String, nextAttempt: Date) throws(StoreError)
+}
+
+/// Delivers one message to the SMTP server (libcurl in production).
+public protocol MailTransport: AnyObject {
+    /// Sends `message` (CRLF lines, headers included) from `from` to `to`; throws a short reason on failure.
+    func send(from: String, to: String, message: [UInt8]) throws(MailTransportError)
+}
+
+/// Why a message could not be handed to the SMTP server.
+public struct MailTransportError: Error, Sendable, CustomStringConvertible {
+    public var description: String
+    /// Creates the error.
+    public init(_ description: String) { self.description = description }
+}
+
+/// Sends outbox entries: at once after the transaction that queued them, and again later (with back-off)
+/// when the SMTP server did not take them.
+public final class MailDispatcher: MailDispatch {
+    private let outbox: MailOutbox
+    private let transport: MailTransport?
+    private let from: String
+    private let clock: Clock
+    private let logger: Logger
+
+    /// Creates the dispatcher; without a transport, mail stays queued.
+    public init(outbox: MailOutbox, transport: MailTransport?, from: String, clock: Clock, logger: Logger) {
+        self.outbox = outbox
+        self.transport = transport
+        self.from = from
+        self.clock = clock
+        self.logger = logger
+    }
+
+    public func sendQueued(id: Int64) {
+        guard transport != nil else { return }
+        do {
+            if let mail = try outbox.unsent(id: id) { attempt(mail) }
+        } catch {
+            logger.warning("mail stays queued: outbox unavailable", metadata: ["id": "\(id)", "error": "\(error)"])
+        }
+    }
+
+    /// Sends every due message; returns how many were sent and how many failed.
+    @discardableResult
+    public func drain(limit: Int = 500) throws(StoreError) -> (sent: Int, failed: Int) {
+        guard transport != nil else { return (0, 0) }
+        var sent = 0, failed = 0
+        for mail in try outbox.due(now: clock.now, limit: limit) {
+            if attempt(mail) { sent += 1 } else { failed += 1 }
+        }
+        return (sent, failed)
+    }
+
+    @discardableResult
+    private func attempt(_ mail: QueuedMail) -> Bool {
+        guard let transport else { return false }
+        let now = clock.now
+        let message = MailMessage.render(from: from, to: mail.to, subject: mail.subject, body: mail.body, date: now,
+                                         messageID: "<\(Secrets.uuid())@\(from.split(separator: "@").last ?? "localhost")>")
+        do {
+            try transport.send(from: from, to: mail.to, message: message)
+            try? outbox.markSent(id: mail.id, now: now)
+            logger.info("mail sent", metadata: ["id": "\(mail.id)"])
+            return true
+        } catch {
+            let delay = min(3600.0, 60.0 * pow(2.0, Double(min(mail.attempts, 10))))
+            logger.warning("mail not sent; will retry", metadata: ["id": "\(mail.id)", "error": "\(error)", "retry_in_s": "\(Int(delay))"])
+            try? outbox.markFailed(id: mail.id, error: String(error.description.prefix(255)), nextAttempt: now.addingTimeInterval(delay))
+            return false
+        }
+    }
+}
+
+/// Internet Message Format rendering of a plain-text message.
+public enum MailMessage {
+    /// The message with its headers; lines end in CRLF. Header values lose any CR/LF (no header injection);
+    /// a non-ASCII subject is RFC 2047-encoded.
+    public static func render(from: String, to: String, subject: String, body: String, date: Date, messageID: String) -> [UInt8] {
+        // By scalar: "\r\n" is one Character, so a Character filter would let it through.
+        func clean(_ s: String) -> String { String(String.UnicodeScalarView(s.unicodeScalars.filter { $0 != "\r" && $0 != "\n" })) }
+        let subjectLine = clean(subject).allSatisfy(\.isASCII)
+            ? clean(subject) : "=?UTF-8?B?\(Data(clean(subject).utf8).base64EncodedString())?="
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss '+0000'"
+        var text = "From: shortlink <\(clean(from))>\r\nTo: <\(clean(to))>\r\nSubject: \(subjectLine)\r\n"
+        text += "Date: \(formatter.string(from: date))\r\nMessage-ID: \(clean(messageID))\r\nMIME-Version: 1.0\r\n"
+        text += "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n"
+        text += body.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\n", with: "\r\n")
+        return Array(text.utf8)
+    }
+}

@@ -1,0 +1,260 @@
+import Foundation
+import LinkDomain
+import QRCode
+import ShortlinkCore
+
+extension ShortlinkApp {
+    /// `/api/auth/...`: registration, sign-in, token refresh, sign-out, email verification, password reset.
+    func authRoute(_ parts: [Substring], _ method: String, _ request: HTTPRequest, _ principal: Principal?) throws(Problem) -> HTTPResponse {
+        guard method == "POST" else { throw .methodNotAllowed(["POST"]) }
+        let ip = request.remoteAddress
+        switch parts.map(String.init) {
+        case ["register"]:
+            let body = try jsonBody(request)
+            var errors: [FieldError] = []
+            let email = try requiredString(body, "email", &errors)
+            let password = try requiredString(body, "password", &errors)
+            let name = body.string("name", errors: &errors).valueOrNil ?? ""
+            guard errors.isEmpty else { throw .validation(ValidationError(errors)) }
+            try authCall { () throws(AuthError) in try auth.register(email: email, password: password, displayName: name, clientIP: ip) }
+            return try json(202, ["status": "pending", "detail": "check your mailbox for a link to confirm the address, then sign in"])
+        case ["login"]:
+            let body = try jsonBody(request)
+            var errors: [FieldError] = []
+            let email = try requiredString(body, "email", &errors)
+            let password = try requiredString(body, "password", &errors)
+            guard errors.isEmpty else { throw .validation(ValidationError(errors)) }
+            let result = try authCall { () throws(AuthError) in
+                try auth.login(email: email, password: password, clientIP: ip, userAgent: request.header("user-agent") ?? "")
+            }
+            switch result {
+            case .signedIn(let tokens): return try json(200, TokenBody(tokens))
+            case .secondFactorRequired(let token):
+                return try json(200, MFARequiredBody(mfaRequired: true, mfaToken: token, expiresIn: 300))
+            }
+        case ["login", "2fa"]:
+            let body = try jsonBody(request)
+            var errors: [FieldError] = []
+            let token = try requiredString(body, "mfaToken", &errors)
+            let code = try requiredString(body, "code", &errors)
+            guard errors.isEmpty else { throw .validation(ValidationError(errors)) }
+            let tokens = try authCall(codeStatus: 401) { () throws(AuthError) in
+                try auth.completeLogin(mfaToken: token, code: code, clientIP: ip, userAgent: request.header("user-agent") ?? "")
+            }
+            return try json(200, TokenBody(tokens))
+        case ["refresh"]:
+            let body = try jsonBody(request)
+            var errors: [FieldError] = []
+            let token = try requiredString(body, "refreshToken", &errors)
+            guard errors.isEmpty else { throw .validation(ValidationError(errors)) }
+            let tokens = try authCall { () throws(AuthError) in try auth.refresh(token) }
+            return try json(200, TokenBody(tokens))
+        case ["logout"]:
+            var token: String?
+            if request.contentLength ?? 0 > 0 {
+                let body = try jsonBody(request)
+                var errors: [FieldError] = []
+                token = body.string("refreshToken", errors: &errors).valueOrNil
+                guard errors.isEmpty else { throw .validation(ValidationError(errors)) }
+            }
+            guard token != nil || principal?.sessionID != nil else {
+                throw .validation(.field("refreshToken", "token.required", "is required unless signed in with an access token"))
+            }
+            try authCall { () throws(AuthError) in try auth.logout(refreshToken: token, principal: principal, clientIP: ip) }
+            return HTTPResponse(status: 204)
+        case ["verify-email"]:
+            let body = try jsonBody(request)
+            var errors: [FieldError] = []
+            let token = try requiredString(body, "token", &errors)
+            guard errors.isEmpty else { throw .validation(ValidationError(errors)) }
+            try authCall(tokenStatus: 400) { () throws(AuthError) in try auth.verifyEmail(token: token, clientIP: ip) }
+            return HTTPResponse(status: 204)
+        case ["verify-email", "resend"]:
+            let caller = try required(principal)
+            try authCall { () throws(AuthError) in try auth.resendVerification(caller) }
+            return try json(202, ["status": "sent"])
+        case ["password-reset", "request"]:
+            let body = try jsonBody(request)
+            var errors: [FieldError] = []
+            let email = try requiredString(body, "email", &errors)
+            guard errors.isEmpty else { throw .validation(ValidationError(errors)) }
+            try authCall { () throws(AuthError) in try auth.requestPasswordReset(email: email, clientIP: ip) }
+            return try json(202, ["status": "sent", "detail": "if the address has an account, a reset link is on its way"])
+        case ["password-reset"]:
+            let body = try jsonBody(request)
+            var errors: [FieldError] = []
+            let token = try requiredString(body, "token", &errors)
+            let password = try requiredString(body, "newPassword", &errors)
+            guard errors.isEmpty else { throw .validation(ValidationError(errors)) }
+            try authCall(tokenStatus: 400) { () throws(AuthError) in try auth.resetPassword(token: token, newPassword: password, clientIP: ip) }
+            return HTTPResponse(status: 204)
+        default:
+            throw .routeNotFound(request.path)
+        }
+    }
+
+    /// `/api/me...`: the caller's profile, password and second factor.
+    func meRoute(_ parts: [Substring], _ method: String, _ request: HTTPRequest, _ caller: Principal) throws(Problem) -> HTTPResponse {
+        switch parts.map(String.init) {
+        case []:
+            switch method {
+            case "GET":
+                let user = try authCall { () throws(AuthError) in try auth.me(caller) }
+                return try json(200, MeBody(user: user, via: caller))
+            case "PATCH":
+                let body = try jsonBody(request)
+                var errors: [FieldError] = []
+                let name = body.string("name", errors: &errors).valueOrNil
+                let email = body.string("email", errors: &errors).valueOrNil
+                let current = body.string("currentPassword", errors: &errors).valueOrNil
+                guard errors.isEmpty else { throw .validation(ValidationError(errors)) }
+                let user = try authCall { () throws(AuthError) in
+                    try auth.updateProfile(caller, displayName: name, email: email, currentPassword: current)
+                }
+                return try json(200, MeBody(user: user, via: caller))
+            default: throw .methodNotAllowed(["GET", "HEAD", "PATCH"])
+            }
+        case ["password"]:
+            guard method == "POST" else { throw .methodNotAllowed(["POST"]) }
+            let body = try jsonBody(request)
+            var errors: [FieldError] = []
+            let current = try requiredString(body, "currentPassword", &errors)
+            let new = try requiredString(body, "newPassword", &errors)
+            guard errors.isEmpty else { throw .validation(ValidationError(errors)) }
+            try authCall { () throws(AuthError) in try auth.changePassword(current: current, new: new, by: caller) }
+            return HTTPResponse(status: 204)
+        case ["2fa"]:
+            guard method == "GET" else { throw .methodNotAllowed(["GET", "HEAD"]) }
+            let user = try authCall { () throws(AuthError) in try auth.me(caller) }
+            let left = try authCall { () throws(AuthError) in try auth.recoveryCodesLeft(caller) }
+            return try json(200, TwoFactorStatusBody(enabled: user.hasTwoFactor, recoveryCodesLeft: user.hasTwoFactor ? left : 0))
+        case ["2fa", "setup"]:
+            guard method == "POST" else { throw .methodNotAllowed(["POST"]) }
+            let enrolment = try authCall { () throws(AuthError) in try auth.beginTOTP(caller) }
+            guard let svg = QRCode.svg(enrolment.uri) else { throw .internalError }
+            return try json(200, TOTPSetupBody(secret: enrolment.secret, otpauthUri: enrolment.uri, qrSvg: svg))
+        case ["2fa", "confirm"]:
+            guard method == "POST" else { throw .methodNotAllowed(["POST"]) }
+            let body = try jsonBody(request)
+            var errors: [FieldError] = []
+            let code = try requiredString(body, "code", &errors)
+            guard errors.isEmpty else { throw .validation(ValidationError(errors)) }
+            let codes = try authCall { () throws(AuthError) in try auth.confirmTOTP(caller, code: code) }
+            return try json(200, ["recoveryCodes": codes])
+        case ["2fa", "disable"]:
+            guard method == "POST" else { throw .methodNotAllowed(["POST"]) }
+            let body = try jsonBody(request)
+            var errors: [FieldError] = []
+            let password = try requiredString(body, "password", &errors)
+            let code = try requiredString(body, "code", &errors)
+            guard errors.isEmpty else { throw .validation(ValidationError(errors)) }
+            try authCall { () throws(AuthError) in try auth.disableTOTP(caller, password: password, code: code) }
+            return HTTPResponse(status: 204)
+        default:
+            throw .routeNotFound(request.path)
+        }
+    }
+
+    /// A string member that must be present and non-empty (a field error otherwise).
+    func requiredString(_ body: JSONObject, _ key: String, _ errors: inout [FieldError]) throws(Problem) -> String {
+        let value = body.string(key, errors: &errors)
+        guard case .value(let s) = value, !s.isEmpty else {
+            if !errors.contains(where: { $0.field == key }) {
+                errors.append(FieldError(field: key, code: "\(key).required", message: "is required"))
+            }
+            return ""
+        }
+        return s
+    }
+
+    /// Runs an account use case, mapping its errors to problems. `tokenStatus`: 401 for session tokens,
+    /// 400 for mailed tokens; `codeStatus`: 401 at the login step, 422 when changing settings.
+    @discardableResult
+    func authCall<T>(tokenStatus: Int = 401, codeStatus: Int = 422, _ body: () throws(AuthError) -> T) throws(Problem) -> T {
+        do { return try body() } catch {
+            switch error {
+            case .validation(let v): throw .validation(v)
+            case .invalidLogin:
+                throw Problem(slug: "invalid-login", title: "Invalid login", status: 401, detail: "the email or the password is wrong")
+            case .throttled(let seconds):
+                throw Problem(slug: "login-throttled", title: "Too many failed attempts", status: 429,
+                              detail: "too many failed attempts; try again in \(seconds / 60) minutes",
+                              headers: [("Retry-After", String(seconds))])
+            case .invalidToken:
+                throw Problem(slug: "invalid-token", title: "Invalid token", status: tokenStatus,
+                              detail: "the token is unknown, already used or expired")
+            case .refreshReused:
+                throw Problem(slug: "refresh-token-reused", title: "Refresh token reused", status: 401,
+                              detail: "this refresh token was already used; its session has been ended, sign in again")
+            case .invalidCode:
+                throw Problem(slug: "invalid-code", title: "Invalid code", status: codeStatus,
+                              detail: "the authentication code is wrong, expired or already used",
+                              errors: [FieldError(field: "code", code: "code.invalid", message: "is wrong, expired or already used")])
+            case .wrongPassword:
+                throw Problem(slug: "wrong-password", title: "Wrong password", status: 403, detail: "the current password is wrong")
+            case .sessionRequired:
+                throw Problem(slug: "session-required", title: "Signed-in session required", status: 403,
+                              detail: "account settings can be changed only with an access token from /api/auth/login, not an API key")
+            case .conflict(let why):
+                throw Problem(slug: "conflict", title: "Conflict", status: 409, detail: why)
+            case .unavailable: throw .unavailable("the account database")
+            case .internalError(let why):
+                logger.error("account operation failed", metadata: ["error": "\(why)"])
+                throw .internalError
+            }
+        }
+    }
+}
+
+/// Tokens issued at sign-in and refresh.
+struct TokenBody: Encodable {
+    let accessToken: String
+    let tokenType = "Bearer"
+    let expiresIn: Int
+    let refreshToken: String
+    let refreshExpiresIn: Int
+
+    init(_ t: SessionTokens) {
+        accessToken = t.accessToken
+        expiresIn = t.accessExpiresIn
+        refreshToken = t.refreshToken
+        refreshExpiresIn = t.refreshExpiresIn
+    }
+}
+
+struct MFARequiredBody: Encodable {
+    let mfaRequired: Bool
+    let mfaToken: String
+    let expiresIn: Int
+}
+
+struct TwoFactorStatusBody: Encodable {
+    let enabled: Bool
+    let recoveryCodesLeft: Int
+}
+
+struct TOTPSetupBody: Encodable {
+    let secret: String
+    let otpauthUri: String
+    let qrSvg: String
+}
+
+/// The caller's account.
+struct MeBody: Encodable {
+    let user: UserAccount
+    let via: Principal
+
+    enum Keys: String, CodingKey { case id, email, name, role, emailVerified, twoFactorEnabled, createdAt, authenticatedWith }
+
+    func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: Keys.self)
+        try c.encode(user.publicID, forKey: .id)
+        try c.encode(user.email, forKey: .email)
+        try c.encode(user.displayName, forKey: .name)
+        try c.encode(user.role, forKey: .role)
+        try c.encode(user.emailVerifiedAt != nil, forKey: .emailVerified)
+        try c.encode(user.hasTwoFactor, forKey: .twoFactorEnabled)
+        try c.encode(Timestamp.format(user.createdAt), forKey: .createdAt)
+        try c.encode(via.sessionID != nil ? "session" : "api_key", forKey: .authenticatedWith)
+    }
+}
