@@ -45,11 +45,17 @@ public struct Link: Sendable, Equatable {
     public var createdAt: Date
     /// When the link was last changed.
     public var updatedAt: Date
+    /// The team that owns the link (its members' roles decide who may see and change it), if any.
+    public var teamID: Int64?
+    /// The team's public id, for the API.
+    public var teamPublicID: String?
 
     /// Creates a link value.
     public init(id: Int64, publicID: String, domainID: Int64, code: String, longURL: String,
                 redirectType: RedirectType, isActive: Bool, expiresAt: Date?, ownerUserID: Int64?,
-                createdAt: Date, updatedAt: Date) {
+                createdAt: Date, updatedAt: Date, teamID: Int64? = nil, teamPublicID: String? = nil) {
+        self.teamID = teamID
+        self.teamPublicID = teamPublicID
         self.id = id
         self.publicID = publicID
         self.domainID = domainID

@@ -27,11 +27,21 @@ public final class MariaDBAudit: AuditLog {
 
     /// Newest first, before `beforeID`.
     public func entries(beforeID: Int64?, limit: Int) throws(StoreError) -> [AuditEntry] {
+        try read(teamID: nil, beforeID: beforeID, limit: limit)
+    }
+
+    /// A team's entries, newest first, before `beforeID`.
+    public func entries(teamID: Int64, beforeID: Int64?, limit: Int) throws(StoreError) -> [AuditEntry] {
+        try read(teamID: teamID, beforeID: beforeID, limit: limit)
+    }
+
+    private func read(teamID: Int64?, beforeID: Int64?, limit: Int) throws(StoreError) -> [AuditEntry] {
         let r = try db.execute(
             """
             SELECT id, occurred_at, actor_user_id, actor_key_id, actor_ip, action, object_type, object_id, team_id, details
-            FROM audit_log WHERE id < ? ORDER BY id DESC LIMIT ?
-            """, [.int(beforeID ?? Int64.max), .int(Int64(limit))], isRead: true)
+            FROM audit_log WHERE id < ? AND (? IS NULL OR team_id = ?) ORDER BY id DESC LIMIT ?
+            """, [.int(beforeID ?? Int64.max), teamID.map(DBValue.int) ?? .null, teamID.map(DBValue.int) ?? .null,
+                  .int(Int64(limit))], isRead: true)
         return r.rows.map { row in
             let details = row[9].bytes.flatMap { try? JSONSerialization.jsonObject(with: Data($0)) as? [String: String] } ?? [:]
             return AuditEntry(id: row[0].int ?? 0, occurredAt: row[1].date ?? Date(timeIntervalSince1970: 0),

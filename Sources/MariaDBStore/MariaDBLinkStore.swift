@@ -10,7 +10,10 @@ public final class MariaDBLinkStore: LinkStore {
     public init(connection: MariaDBConnection) { db = connection }
 
     private static let columns =
-        "id, public_id, domain_id, code, long_url, redirect_type, is_active, expires_at, owner_user_id, created_at, updated_at"
+        """
+        id, public_id, domain_id, code, long_url, redirect_type, is_active, expires_at, owner_user_id, created_at, updated_at,
+        team_id, (SELECT t.public_id FROM teams t WHERE t.id = links.team_id)
+        """
 
     /// The redirect's cache-miss query: one primary-key-like lookup on UNIQUE(domain_id, code).
     public func snapshot(domainID: Int64, code: String) throws(StoreError) -> LinkSnapshot? {
@@ -37,19 +40,21 @@ public final class MariaDBLinkStore: LinkStore {
           let r = try db.execute(
             """
             INSERT INTO links (public_id, domain_id, code, long_url, redirect_type, is_active, expires_at,
-                               owner_user_id, created_at, updated_at)
-            VALUES (?, ?, ?, ?, ?, 1, ?, ?, ?, ?)
+                               owner_user_id, team_id, created_at, updated_at)
+            VALUES (?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?)
             """,
             [.text(new.publicID), .int(new.domainID), .text(new.code), .text(new.longURL),
              .int(Int64(new.redirectType.rawValue)), new.expiresAt.map(DBValue.date) ?? .null,
-             new.ownerUserID.map(DBValue.int) ?? .null, .date(new.createdAt), .date(new.createdAt)])
+             new.ownerUserID.map(DBValue.int) ?? .null, new.team.map { DBValue.int($0.id) } ?? .null,
+             .date(new.createdAt), .date(new.createdAt)])
           try MariaDBAudit.insert(audit, on: db)
           return r
         }
         let created = Timestamp.date(millis: Timestamp.millis(new.createdAt))
         return Link(id: r.insertID, publicID: new.publicID, domainID: new.domainID, code: new.code,
                     longURL: new.longURL, redirectType: new.redirectType, isActive: true,
-                    expiresAt: new.expiresAt, ownerUserID: new.ownerUserID, createdAt: created, updatedAt: created)
+                    expiresAt: new.expiresAt, ownerUserID: new.ownerUserID, createdAt: created, updatedAt: created,
+                    teamID: new.team?.id, teamPublicID: new.team?.publicID)
     }
 
     /// Writes the mutable fields and the audit entry in one transaction.
@@ -78,6 +83,6 @@ public final class MariaDBLinkStore: LinkStore {
         else { throw .failed("malformed links row") }
         return Link(id: id, publicID: publicID, domainID: domainID, code: code, longURL: url, redirectType: type,
                     isActive: active == 1, expiresAt: row[7].date, ownerUserID: row[8].int,
-                    createdAt: created, updatedAt: updated)
+                    createdAt: created, updatedAt: updated, teamID: row[11].int, teamPublicID: row[12].text)
     }
 }

@@ -46,8 +46,15 @@ public final class MariaDBPlans: PlanStore, SubscriptionStore {
 
     /// Links created by `userID` since `since`.
     public func linksCreated(byUser userID: Int64, since: Date) throws(StoreError) -> Int {
-        let r = try db.execute("SELECT COUNT(*) FROM links WHERE owner_user_id = ? AND created_at >= ?",
+        let r = try db.execute("SELECT COUNT(*) FROM links WHERE owner_user_id = ? AND team_id IS NULL AND created_at >= ?",
                                [.int(userID), .date(since)], isRead: true)
+        return Int(r.rows.first?[0].int ?? 0)
+    }
+
+    /// Links created for a team since `since`.
+    public func linksCreated(byTeam teamID: Int64, since: Date) throws(StoreError) -> Int {
+        let r = try db.execute("SELECT COUNT(*) FROM links WHERE team_id = ? AND created_at >= ?",
+                               [.int(teamID), .date(since)], isRead: true)
         return Int(r.rows.first?[0].int ?? 0)
     }
 

@@ -46,6 +46,8 @@ public struct AuditEntry: Sendable, Equatable {
 public protocol AuditLog: AnyObject {
     /// Up to `limit` entries older than `beforeID` (all when nil), newest first.
     func entries(beforeID: Int64?, limit: Int) throws(StoreError) -> [AuditEntry]
+    /// Up to `limit` entries of team `teamID` older than `beforeID`, newest first.
+    func entries(teamID: Int64, beforeID: Int64?, limit: Int) throws(StoreError) -> [AuditEntry]
     /// Appends an entry on its own (for changes made outside a link transaction, e.g. by shortlinkctl).
     func record(_ entry: AuditEntry) throws(StoreError)
 }

@@ -16,6 +16,8 @@ public enum LinkServiceError: Error, Equatable, Sendable {
     case codeSpaceExhausted
     /// The caller's plan does not include this (HTTP 403, naming the plan that does).
     case planRefusal(Entitlements.Refusal)
+    /// The caller's role in the link's team does not allow it; the least role that does (HTTP 403).
+    case teamRole(TeamRole?)
     /// The database is unreachable (HTTP 503).
     case unavailable(String)
     /// Something unexpected on the server (HTTP 500).
@@ -28,9 +30,13 @@ public struct CreateLinkRequest: Sendable, Equatable {
     public var customAlias: String?
     public var expirationDate: String?
     public var redirectType: Int?
+    /// The team (public id) the link is created for; nil for a personal link.
+    public var teamID: String?
 
     /// Creates a request.
-    public init(longURL: String, customAlias: String? = nil, expirationDate: String? = nil, redirectType: Int? = nil) {
+    public init(longURL: String, customAlias: String? = nil, expirationDate: String? = nil, redirectType: Int? = nil,
+                teamID: String? = nil) {
+        self.teamID = teamID
         self.longURL = longURL
         self.customAlias = customAlias
         self.expirationDate = expirationDate
@@ -63,6 +69,7 @@ public struct UpdateLinkRequest: Sendable, Equatable {
 public final class LinkService {
     private let store: LinkStore
     private let plans: PlanStore
+    private let teams: TeamDirectory
     private let cache: LinkCache
     private let clock: Clock
     private let logger: Logger
@@ -72,8 +79,9 @@ public final class LinkService {
     public let ownHosts: Set<String>
 
     /// Creates the service.
-    public init(store: LinkStore, plans: PlanStore, cache: LinkCache, clock: Clock, domainID: Int64, ownHosts: Set<String>,
-                logger: Logger) {
+    public init(store: LinkStore, plans: PlanStore, teams: TeamDirectory, cache: LinkCache, clock: Clock, domainID: Int64,
+                ownHosts: Set<String>, logger: Logger) {
+        self.teams = teams
         self.store = store
         self.plans = plans
         self.cache = cache
@@ -125,16 +133,33 @@ public final class LinkService {
             do { try AliasRules.validateCustom(alias) } catch { errors += error.errors }
         }
         guard errors.isEmpty else { throw .validation(ValidationError(errors)) }
-        try checkPlan(for: principal, now: now, customAlias: request.customAlias != nil, expiry: expiresAt != nil,
-                      newLink: true)
+        var team: TeamRef?
+        if let teamID = request.teamID {
+            var found: (TeamRef, TeamRole?)?
+            if teamID.utf8.count == 36 {
+                do { found = try teams.team(publicID: teamID, userID: principal.userID) } catch { throw Self.map(error) }
+            }
+            guard let (ref, role) = found, role != nil || principal.isAdmin else {
+                throw .validation(.field("teamId", "team.unknown", "is not a team of yours"))
+            }
+            if let role, !principal.isAdmin, !TeamPermissions.allows(role, isOwner: false, .writeLinks) {
+                throw .teamRole(TeamPermissions.leastRole(for: .writeLinks))
+            }
+            team = ref
+        }
+        try checkPlan(for: team.map { .team($0) } ?? .user(principal.userID), now: now, customAlias: request.customAlias != nil,
+                      expiry: expiresAt != nil, newLink: true)
 
         func attempt(code: String) throws(StoreError) -> Link {
             let publicID = Secrets.uuid()
             var details = ["code": code, "longUrl": longURL, "redirectType": String(type.rawValue)]
             if let expiresAt { details["expirationDate"] = Timestamp.format(expiresAt) }
+            var audit = AuditEntry.by(principal, at: now, "link.create", "link", publicID, details: details)
+            audit.teamID = team?.id
             return try store.insert(NewLink(publicID: publicID, domainID: domainID, code: code, longURL: longURL,
-                                            redirectType: type, expiresAt: expiresAt, ownerUserID: principal.userID, createdAt: now),
-                                    audit: .by(principal, at: now, "link.create", "link", publicID, details: details))
+                                            redirectType: type, expiresAt: expiresAt, ownerUserID: principal.userID, createdAt: now,
+                                            team: team.map { ($0.id, $0.publicID) }),
+                                    audit: audit)
         }
         let link: Link
         if let alias = request.customAlias {
@@ -169,13 +194,13 @@ public final class LinkService {
     /// The link `code` if `principal` may read it.
     public func get(code: String, by principal: Principal) throws(LinkServiceError) -> Link {
         guard principal.has(scope: "links:read") || principal.has(scope: "links:write") else { throw .forbidden("links:read") }
-        return try visibleLink(code: code, to: principal)
+        return try visibleLink(code: code, to: principal, for: .view)
     }
 
     /// Applies a patch to `code` for `principal`.
     public func update(code: String, _ patch: UpdateLinkRequest, by principal: Principal) throws(LinkServiceError) -> Link {
         guard principal.has(scope: "links:write") else { throw .forbidden("links:write") }
-        var link = try visibleLink(code: code, to: principal)
+        var link = try visibleLink(code: code, to: principal, for: .writeLinks)
         let before = link
         let now = clock.now
         var errors: [FieldError] = []
@@ -206,7 +231,8 @@ public final class LinkService {
         }
         guard errors.isEmpty else { throw .validation(ValidationError(errors)) }
         if case .value = patch.expirationDate {
-            try checkPlan(for: principal, now: now, customAlias: false, expiry: true, newLink: false)
+            try checkPlan(for: link.teamID.map { .teamID($0) } ?? .user(principal.userID), now: now, customAlias: false,
+                          expiry: true, newLink: false)
         }
         link.updatedAt = now
         var changes: [String: String] = [:]
@@ -215,7 +241,9 @@ public final class LinkService {
         if link.isActive != before.isActive { changes["isActive"] = String(link.isActive) }
         if link.redirectType != before.redirectType { changes["redirectType"] = String(link.redirectType.rawValue) }
         changes["code"] = link.code
-        do { try store.update(link, audit: .by(principal, at: now, "link.update", "link", link.publicID, details: changes)) } catch {
+        var audit = AuditEntry.by(principal, at: now, "link.update", "link", link.publicID, details: changes)
+        audit.teamID = link.teamID
+        do { try store.update(link, audit: audit) } catch {
             throw Self.map(error)
         }
         publish(link)
@@ -225,9 +253,10 @@ public final class LinkService {
     /// Deletes `code` for `principal`.
     public func delete(code: String, by principal: Principal) throws(LinkServiceError) {
         guard principal.has(scope: "links:write") else { throw .forbidden("links:write") }
-        let link = try visibleLink(code: code, to: principal)
-        let audit = AuditEntry.by(principal, at: clock.now, "link.delete", "link", link.publicID,
+        let link = try visibleLink(code: code, to: principal, for: .writeLinks)
+        var audit = AuditEntry.by(principal, at: clock.now, "link.delete", "link", link.publicID,
                                   details: ["code": link.code, "longUrl": link.longURL])
+        audit.teamID = link.teamID
         do { try store.delete(id: link.id, audit: audit) } catch { throw Self.map(error) }
         if !cache.storeNegative(domainID: domainID, code: code) { cache.remove(domainID: domainID, code: code) }
     }
@@ -236,15 +265,34 @@ public final class LinkService {
 
     /// The entitlement checks of a link write: custom alias, expiry, links per month (004: the free tier
     /// can set neither an alias nor an expiry).
-    private func checkPlan(for principal: Principal, now: Date, customAlias: Bool, expiry: Bool, newLink: Bool) throws(LinkServiceError) {
+    /// Whose plan governs a link: its creator's for a personal link, the team owner's for a team's.
+    enum PlanSubject {
+        case user(Int64)
+        case team(TeamRef)
+        case teamID(Int64)
+    }
+
+    private func checkPlan(for subject: PlanSubject, now: Date, customAlias: Bool, expiry: Bool, newLink: Bool) throws(LinkServiceError) {
         do {
-            let plan = try plans.plan(forUser: principal.userID, now: now)
+            let payer: Int64
+            var teamID: Int64?
+            switch subject {
+            case .user(let id): payer = id
+            case .team(let team): payer = team.ownerUserID; teamID = team.id
+            case .teamID(let id):
+                guard let owner = try teams.owner(teamID: id) else { throw LinkServiceError.notFound }
+                payer = owner
+                teamID = id
+            }
+            let plan = try plans.plan(forUser: payer, now: now)
             var catalog: [Plan] { (try? plans.catalog()) ?? [] }
             do {
                 if customAlias { try Entitlements.require(.customAlias, plan: plan, catalog: catalog) }
                 if expiry { try Entitlements.require(.expirationDate, plan: plan, catalog: catalog) }
                 if newLink, plan.linksPerMonth != nil {
-                    let used = try plans.linksCreated(byUser: principal.userID, since: Self.startOfMonth(now))
+                    let since = Self.startOfMonth(now)
+                    let used = try teamID.map { id throws(StoreError) in try plans.linksCreated(byTeam: id, since: since) }
+                        ?? plans.linksCreated(byUser: payer, since: since)
                     try Entitlements.require(.linksPerMonth, used: used, plan: plan, catalog: catalog)
                 }
             } catch let refusal as Entitlements.Refusal {
@@ -266,13 +314,23 @@ public final class LinkService {
         return calendar.date(from: calendar.dateComponents([.year, .month], from: date))!
     }
 
-    private func visibleLink(code: String, to principal: Principal) throws(LinkServiceError) -> Link {
+    /// The link if the caller may do `action` to it: administrators always; a personal link its owner; a
+    /// team's link the members whose role allows it (TeamPermissions).
+    private func visibleLink(code: String, to principal: Principal, for action: TeamAction) throws(LinkServiceError) -> Link {
         guard AliasRules.isPlausibleCode(code.utf8[...]) else { throw .notFound }
         let found: Link?
         do { found = try store.link(domainID: domainID, code: code) } catch { throw Self.map(error) }
         guard let link = found else { throw .notFound }
-        // Other people's links are reported as absent, so codes of others cannot be probed.
-        guard principal.isAdmin || link.ownerUserID == principal.userID else { throw .notFound }
+        if principal.isAdmin { return link }
+        if let teamID = link.teamID {
+            let role: TeamRole?
+            do { role = try teams.role(teamID: teamID, userID: principal.userID) } catch { throw Self.map(error) }
+            // Non-members are told the link does not exist, so codes of others cannot be probed.
+            guard let role else { throw .notFound }
+            guard TeamPermissions.allows(role, isOwner: false, action) else { throw .teamRole(TeamPermissions.leastRole(for: action)) }
+            return link
+        }
+        guard link.ownerUserID == principal.userID else { throw .notFound }
         return link
     }
 

@@ -21,10 +21,20 @@ public struct NewLink: Sendable, Equatable {
     public var expiresAt: Date?
     public var ownerUserID: Int64?
     public var createdAt: Date
+    /// The owning team, if the link is created for one.
+    public var team: (id: Int64, publicID: String)?
+
+    /// Equal field by field.
+    public static func == (a: NewLink, b: NewLink) -> Bool {
+        a.publicID == b.publicID && a.domainID == b.domainID && a.code == b.code && a.longURL == b.longURL
+            && a.redirectType == b.redirectType && a.expiresAt == b.expiresAt && a.ownerUserID == b.ownerUserID
+            && a.createdAt == b.createdAt && a.team?.id == b.team?.id
+    }
 
     /// Creates a new-link value.
     public init(publicID: String, domainID: Int64, code: String, longURL: String, redirectType: RedirectType,
-                expiresAt: Date?, ownerUserID: Int64?, createdAt: Date) {
+                expiresAt: Date?, ownerUserID: Int64?, createdAt: Date, team: (id: Int64, publicID: String)? = nil) {
+        self.team = team
         self.publicID = publicID
         self.domainID = domainID
         self.code = code
@@ -167,8 +177,10 @@ public protocol PlanStore: AnyObject {
     func plan(forUser userID: Int64, now: Date) throws(StoreError) -> Plan
     /// Every plan, for naming the one that unlocks a feature.
     func catalog() throws(StoreError) -> [Plan]
-    /// Links `userID` created since `since`.
+    /// Personal links (not a team's) `userID` created since `since`.
     func linksCreated(byUser userID: Int64, since: Date) throws(StoreError) -> Int
+    /// Links created for team `teamID` since `since`.
+    func linksCreated(byTeam teamID: Int64, since: Date) throws(StoreError) -> Int
 }
 
 /// Counters shared by every worker and node (memcached), for rate limits.

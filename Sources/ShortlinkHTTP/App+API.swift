@@ -31,6 +31,11 @@ extension ShortlinkApp {
             return try authRoute(Array(p.dropFirst()), method, request, principal)
         case let p where p.first == "me":
             return try meRoute(Array(p.dropFirst()), method, request, try required(principal))
+        case let p where p.first == "teams":
+            return try teamsRoute(Array(p.dropFirst()), method, request, try required(principal))
+        case ["invitations", "accept"]:
+            guard method == "POST" else { throw .methodNotAllowed(["POST"]) }
+            return try acceptInvitation(request, try required(principal))
         case ["keys"]:
             let caller = try required(principal)
             switch method {
@@ -126,6 +131,7 @@ extension ShortlinkApp {
         let alias = body.string("customAlias", errors: &errors)
         let expiry = body.string("expirationDate", errors: &errors)
         let type = body.int("redirectType", errors: &errors)
+        let team = body.string("teamId", errors: &errors)
         guard case .value(let url) = longURL else {
             if longURL == .absent || longURL == .null, !errors.contains(where: { $0.field == "longUrl" }) {
                 errors.insert(FieldError(field: "longUrl", code: "url.required", message: "is required"), at: 0)
@@ -134,7 +140,7 @@ extension ShortlinkApp {
         }
         guard errors.isEmpty else { throw .validation(ValidationError(errors)) }
         let input = CreateLinkRequest(longURL: url, customAlias: alias.valueOrNil, expirationDate: expiry.valueOrNil,
-                                      redirectType: type.valueOrNil)
+                                      redirectType: type.valueOrNil, teamID: team.valueOrNil)
         let link = try run { () throws(LinkServiceError) in try links.create(input, by: principal) }
         return try json(201, LinkBody(link: link, baseURL: baseURL),
                         headers: [("Location", "/api/v1/urls/\(link.code)")])
@@ -237,6 +243,7 @@ extension ShortlinkApp {
             case .notFound: throw .linkNotFound
             case .forbidden(let scope): throw .forbidden(scope: scope)
             case .planRefusal(let refusal): throw .planRefusal(refusal)
+            case .teamRole(let least): throw .teamRoleRequired(least)
             case .aliasTaken(let alias): throw .aliasTaken(alias)
             case .codeSpaceExhausted: throw .unavailable("random code generation")
             case .unavailable: throw .unavailable("the link database")

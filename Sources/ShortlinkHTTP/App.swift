@@ -25,6 +25,7 @@ public final class ShortlinkApp {
     let apiKeys: APIKeyService
     let admins: AdminService
     let auth: AuthService
+    let teams: TeamService
     let anonymousPerMinute: Int
     let baseURL: String
     let maxBody: Int
@@ -33,13 +34,14 @@ public final class ShortlinkApp {
     /// Creates the application.
     public init(links: LinkService, keys: APIKeyStore, clicks: ClickSink, clock: Clock, health: HealthProbe,
                 rates: RateCounter, audit: AuditLog, subscriptions: SubscriptionService, apiKeys: APIKeyService, admins: AdminService,
-                auth: AuthService, anonymousPerMinute: Int,
+                auth: AuthService, teams: TeamService, anonymousPerMinute: Int,
                 baseURL: String, maxBody: Int, logger: Logger) {
         self.audit = audit
         self.subscriptions = subscriptions
         self.apiKeys = apiKeys
         self.admins = admins
         self.auth = auth
+        self.teams = teams
         self.rates = rates
         self.anonymousPerMinute = anonymousPerMinute
         self.links = links

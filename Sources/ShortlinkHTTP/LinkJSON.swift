@@ -8,7 +8,7 @@ struct LinkBody: Encodable {
     let baseURL: String
 
     enum Keys: String, CodingKey {
-        case id, alias, shortUrl, longUrl, expirationDate, createdAt, updatedAt, isActive, redirectType
+        case id, alias, shortUrl, longUrl, expirationDate, createdAt, updatedAt, isActive, redirectType, teamId
     }
 
     func encode(to encoder: Encoder) throws {
@@ -22,6 +22,7 @@ struct LinkBody: Encodable {
         try c.encode(Timestamp.format(link.updatedAt), forKey: .updatedAt)
         try c.encode(link.isActive, forKey: .isActive)
         try c.encode(link.redirectType.rawValue, forKey: .redirectType)
+        try c.encode(link.teamPublicID, forKey: .teamId)
     }
 }
 

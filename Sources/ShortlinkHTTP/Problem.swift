@@ -73,6 +73,13 @@ extension Problem {
         if let plan = r.unlockedBy { p.extensions["requiredPlan"] = plan }
         return p
     }
+    /// The caller's team role does not allow it (`least`: the least role that does; nil: only the owner).
+    static func teamRoleRequired(_ least: TeamRole?) -> Problem {
+        var p = Problem(slug: "insufficient-team-role", title: "Your team role does not allow this", status: 403,
+                        detail: least.map { "this needs the team role \($0.rawValue) or higher" } ?? "only the team's owner may do this")
+        p.extensions["requiredRole"] = least?.rawValue ?? "owner"
+        return p
+    }
     static let linkNotFound = Problem(slug: "not-found", title: "Not found", status: 404, detail: "no such short link")
     static func routeNotFound(_ path: String) -> Problem {
         Problem(slug: "not-found", title: "Not found", status: 404, detail: "no route for \(path)")

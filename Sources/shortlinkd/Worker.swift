@@ -59,14 +59,16 @@ struct Worker {
             transport: config.smtpURL.isEmpty ? nil : SMTPTransport(url: config.smtpURL, user: config.smtpUser, password: config.smtpPassword),
             from: config.mailFrom, clock: clock, logger: logger)
         let serverKeys = ServerKeys(secret: config.secretKey)
+        let sessions = MariaDBSessions(connection: db)
         let auth = AuthService(
-            store: MariaDBSessions(connection: db), tokens: AccessTokens(key: serverKeys.tokenSigningKey), keys: serverKeys,
+            store: sessions, tokens: AccessTokens(key: serverKeys.tokenSigningKey), keys: serverKeys,
             hasher: .standard, failures: counters, mail: mailer, clock: clock,
             settings: .init(accessTTL: config.accessTokenTTL, refreshTTL: config.refreshTokenTTL,
                             failuresPerAccount: config.loginFailuresPerAccount, failuresPerIP: config.loginFailuresPerIP,
                             webURL: config.webURL, issuer: "shortlink"),
             logger: logger)
-        let links = LinkService(store: store, plans: plans, cache: cache, clock: clock, domainID: domainID,
+        let teamStore = MariaDBTeams(connection: db)
+        let links = LinkService(store: store, plans: plans, teams: teamStore, cache: cache, clock: clock, domainID: domainID,
                                 ownHosts: [config.shortHost], logger: logger)
         let app = ShortlinkApp(links: links, keys: accounts, clicks: spool, clock: clock,
                                health: Health(db: db, memcached: memcached), rates: counters,
@@ -75,7 +77,10 @@ struct Worker {
                                apiKeys: APIKeyService(store: accounts, clock: clock),
                                admins: AdminService(store: MariaDBAdmin(connection: db), subscriptions: plans, plans: plans,
                                                     clock: clock),
-                               auth: auth, anonymousPerMinute: config.anonymousRatePerMinute, baseURL: config.baseURL,
+                               auth: auth,
+                               teams: TeamService(store: teamStore, plans: plans, accounts: sessions, mail: mailer, clock: clock,
+                                                  webURL: config.webURL),
+                               anonymousPerMinute: config.anonymousRatePerMinute, baseURL: config.baseURL,
                                maxBody: config.maxBody, logger: logger)
 
         var served = 0

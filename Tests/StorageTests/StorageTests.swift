@@ -107,7 +107,8 @@ import Testing
         let user = try accounts.ensureUser(email: "s@example.com", role: "user", now: now)
         let client = try TestEnvironment.memcached()
         let cache = MemcachedLinkCache(client: client, ttl: 60, negativeTTL: 5)
-        let service = LinkService(store: MariaDBLinkStore(connection: db), plans: MariaDBPlans(connection: db), cache: cache,
+        let service = LinkService(store: MariaDBLinkStore(connection: db), plans: MariaDBPlans(connection: db),
+                                  teams: MariaDBTeams(connection: db), cache: cache,
                                   clock: FixedClock(now: Date()),
                                   domainID: domain, ownHosts: ["sho.rt"], logger: TestEnvironment.logger)
         let me = Principal(userID: user, isAdmin: false, scopes: ["links:write"], apiKeyID: nil)

@@ -304,3 +304,41 @@ def forge_jwt(claims, key, alg="HS256"):
 def jwt_claims(token):
     payload = token.split(".")[1]
     return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+
+
+def grant_plan(session, plan):
+    """Puts the session's user on `plan` (an administrator's grant through the admin API)."""
+    user_id = session.me().json()["id"]
+    r = request("PATCH", f"{HTTPS}/api/admin/users/{user_id}", API(admin_key()).auth(), {"plan": plan})
+    assert r.status == 200, r
+    return user_id
+
+
+def invite_and_join(admin_session, team_id, member_email, role):
+    """Invites `member_email` to the team and accepts with the mailed token; returns the member's session."""
+    r = admin_session.call("POST", f"/api/teams/{team_id}/invitations", {"email": member_email, "role": role})
+    assert r.status == 201, r
+    msg = wait_mail(member_email, "You are invited to the team")
+    member = signed_in(member_email)
+    r = member.call("POST", "/api/invitations/accept", {"token": mail_token(msg)})
+    assert r.status == 200 and r.json()["role"] == role, r
+    return member
+
+
+@pytest.fixture(scope="module")
+def team():
+    """A team on the business plan: its owner, an admin, an editor and a viewer, plus an outsider."""
+    owner_email, _ = new_user("owner")
+    owner = signed_in(owner_email)
+    grant_plan(owner, "business")
+    r = owner.call("POST", "/api/teams", {"name": "Campaigns"})
+    assert r.status == 201, r
+    team_id = r.json()["id"]
+    people = {"owner": owner}
+    for role in ("admin", "editor", "viewer"):
+        email_address, _ = new_user(role)
+        people[role] = invite_and_join(owner, team_id, email_address, role)
+    people["other"] = signed_in(new_user("outsider")[0])
+    people["ids"] = {name: people[name].me().json()["id"] for name in ("owner", "admin", "editor", "viewer", "other")}
+    people["team"] = team_id
+    return people

@@ -1,0 +1,359 @@
+import Foundation
+import LinkDomain
+
+/// A team as the code refers to it.
+public struct TeamRef: Sendable, Equatable {
+    public var id: Int64
+    public var publicID: String
+    public var name: String
+    public var ownerUserID: Int64
+    public var createdAt: Date
+
+    /// Creates a reference.
+    public init(id: Int64, publicID: String, name: String, ownerUserID: Int64, createdAt: Date) {
+        self.id = id
+        self.publicID = publicID
+        self.name = name
+        self.ownerUserID = ownerUserID
+        self.createdAt = createdAt
+    }
+}
+
+/// One member of a team.
+public struct TeamMember: Sendable, Equatable {
+    public var userPublicID: String
+    public var email: String
+    public var name: String
+    public var role: TeamRole
+    public var isOwner: Bool
+    public var joinedAt: Date
+
+    /// Creates a member value.
+    public init(userPublicID: String, email: String, name: String, role: TeamRole, isOwner: Bool, joinedAt: Date) {
+        self.userPublicID = userPublicID
+        self.email = email
+        self.name = name
+        self.role = role
+        self.isOwner = isOwner
+        self.joinedAt = joinedAt
+    }
+}
+
+/// A pending invitation.
+public struct TeamInvitation: Sendable, Equatable {
+    public var publicID: String
+    public var email: String
+    public var role: TeamRole
+    public var createdAt: Date
+    public var expiresAt: Date
+
+    /// Creates an invitation value.
+    public init(publicID: String, email: String, role: TeamRole, createdAt: Date, expiresAt: Date) {
+        self.publicID = publicID
+        self.email = email
+        self.role = role
+        self.createdAt = createdAt
+        self.expiresAt = expiresAt
+    }
+}
+
+/// What accepting an invitation did.
+public enum InvitationOutcome: Sendable, Equatable {
+    case joined(TeamRef, TeamRole)
+    /// Unknown, used, revoked or expired.
+    case invalid
+    /// The invitation was sent to another address than the caller's.
+    case otherEmail
+    case alreadyMember
+}
+
+/// Which team a user belongs to, and how (read on every team-link request).
+public protocol TeamDirectory: AnyObject {
+    /// The team with `publicID` and the user's role in it (nil role: not a member); nil when no such team.
+    func team(publicID: String, userID: Int64) throws(StoreError) -> (TeamRef, TeamRole?)?
+    /// The user's role in team `teamID`, or nil when not a member.
+    func role(teamID: Int64, userID: Int64) throws(StoreError) -> TeamRole?
+    /// The owner of team `teamID` (whose plan governs it), or nil when there is no such team.
+    func owner(teamID: Int64) throws(StoreError) -> Int64?
+}
+
+/// Teams, members and invitations (MariaDB). Each write is one transaction with its audit entry.
+public protocol TeamStore: TeamDirectory {
+    func create(name: String, ownerUserID: Int64, now: Date, audit: AuditEntry) throws(StoreError) -> TeamRef
+    /// The user's teams with their role and the member count.
+    func teams(ofUser userID: Int64) throws(StoreError) -> [(TeamRef, TeamRole, Int)]
+    func members(teamID: Int64) throws(StoreError) -> [TeamMember]
+    func invitations(teamID: Int64, now: Date) throws(StoreError) -> [TeamInvitation]
+    func rename(teamID: Int64, name: String, now: Date, audit: AuditEntry) throws(StoreError)
+    /// Members plus pending invitations.
+    func seatsTaken(teamID: Int64, now: Date) throws(StoreError) -> Int
+    /// Stores an invitation with its mail; returns it and the outbox id.
+    func invite(teamID: Int64, email: String, role: TeamRole, tokenHash: [UInt8], invitedBy: Int64, now: Date, expiresAt: Date,
+                mail: OutgoingMail, audit: AuditEntry) throws(StoreError) -> (TeamInvitation, Int64)
+    func revokeInvitation(teamID: Int64, publicID: String, now: Date, audit: AuditEntry) throws(StoreError) -> Bool
+    func accept(tokenHash: [UInt8], userID: Int64, email: String, now: Date, audit: AuditEntry) throws(StoreError) -> InvitationOutcome
+    func setRole(teamID: Int64, userID: Int64, role: TeamRole, audit: AuditEntry) throws(StoreError) -> Bool
+    func removeMember(teamID: Int64, userID: Int64, audit: AuditEntry) throws(StoreError) -> Bool
+    /// Makes member `userID` the owner (and an admin).
+    func transfer(teamID: Int64, to userID: Int64, now: Date, audit: AuditEntry) throws(StoreError) -> Bool
+    /// Deletes the team; its links go to the owner personally.
+    func delete(teamID: Int64, audit: AuditEntry) throws(StoreError)
+    /// The row id of the user with `publicID`.
+    func userID(publicID: String) throws(StoreError) -> Int64?
+}
+
+/// Why a team operation was refused.
+public enum TeamError: Error, Equatable, Sendable {
+    case validation(ValidationError)
+    /// No such team visible to the caller (non-members are told the same as for a missing team).
+    case notFound
+    /// The caller's role does not allow it; the least role that does (nil: only the owner).
+    case roleRequired(TeamRole?)
+    case forbidden(String)
+    case planRefusal(Entitlements.Refusal)
+    case conflict(String)
+    case invalidInvitation
+    case unavailable(String)
+    case internalError(String)
+}
+
+/// A team with what the caller may see of it.
+public struct TeamView: Sendable, Equatable {
+    public var team: TeamRef
+    public var role: TeamRole?
+    public var isOwner: Bool
+    public var members: [TeamMember]
+    public var invitations: [TeamInvitation]
+    public var memberCount: Int
+}
+
+/// Teams: create, invite by email (token, 7 days), accept, change roles, remove, leave, transfer ownership,
+/// rename, delete. Seats are the owner's plan's `team_seats`; pending invitations take a seat.
+public final class TeamService {
+    static let invitationTTL: TimeInterval = 7 * 86_400
+
+    private let store: TeamStore
+    private let plans: PlanStore
+    private let accounts: AccountStore
+    private let mail: MailDispatch
+    private let clock: Clock
+    private let webURL: String
+
+    /// Creates the service.
+    public init(store: TeamStore, plans: PlanStore, accounts: AccountStore, mail: MailDispatch, clock: Clock, webURL: String) {
+        self.store = store
+        self.plans = plans
+        self.accounts = accounts
+        self.mail = mail
+        self.clock = clock
+        self.webURL = webURL
+    }
+
+    public func create(name raw: String, by principal: Principal) throws(TeamError) -> TeamView {
+        try requireScope(principal, "links:write")
+        let name = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+        do { try TeamName.validate(name) } catch { throw .validation(error) }
+        let now = clock.now
+        let team = try call { () throws(StoreError) in
+            try store.create(name: name, ownerUserID: principal.userID, now: now,
+                             audit: .by(principal, at: now, "team.create", "team", "", details: ["name": name]))
+        }
+        return try view(team.publicID, by: principal)
+    }
+
+    public func list(by principal: Principal) throws(TeamError) -> [TeamView] {
+        try requireScope(principal, "links:read")
+        return try call { () throws(StoreError) in
+            try store.teams(ofUser: principal.userID).map {
+                TeamView(team: $0.0, role: $0.1, isOwner: $0.0.ownerUserID == principal.userID, members: [], invitations: [],
+                         memberCount: $0.2)
+            }
+        }
+    }
+
+    /// The team with its members (and, for admins, pending invitations).
+    public func view(_ teamID: String, by principal: Principal) throws(TeamError) -> TeamView {
+        try requireScope(principal, "links:read")
+        let (team, role) = try membership(teamID, principal, .view)
+        let members = try call { () throws(StoreError) in try store.members(teamID: team.id) }
+        let invitations = role == .admin ? try call { () throws(StoreError) in try store.invitations(teamID: team.id, now: clock.now) } : []
+        return TeamView(team: team, role: role, isOwner: team.ownerUserID == principal.userID, members: members,
+                        invitations: invitations, memberCount: members.count)
+    }
+
+    public func rename(_ teamID: String, name raw: String, by principal: Principal) throws(TeamError) -> TeamView {
+        try requireScope(principal, "links:write")
+        let (team, _) = try membership(teamID, principal, .manageTeam)
+        let name = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+        do { try TeamName.validate(name) } catch { throw .validation(error) }
+        let now = clock.now
+        try call { () throws(StoreError) in
+            try store.rename(teamID: team.id, name: name, now: now, audit: audit(principal, now, "team.rename", team, ["name": name]))
+        }
+        return try view(teamID, by: principal)
+    }
+
+    /// Invites `email` with `role`; mails a link with a one-time token.
+    public func invite(_ teamID: String, email raw: String, role: TeamRole, by principal: Principal) throws(TeamError) -> TeamInvitation {
+        try requireScope(principal, "links:write")
+        let (team, _) = try membership(teamID, principal, .manageMembers)
+        let email = EmailAddress.normalize(raw)
+        do { try EmailAddress.validate(email) } catch { throw .validation(error) }
+        let now = clock.now
+        if try call({ () throws(StoreError) in try store.members(teamID: team.id) }).contains(where: { $0.email == email }) {
+            throw .conflict("\(email) is already a member")
+        }
+        do {
+            let plan = try plans.plan(forUser: team.ownerUserID, now: now)
+            let taken = try store.seatsTaken(teamID: team.id, now: now)
+            try Entitlements.require(.teamSeats, used: taken, plan: plan, catalog: (try? plans.catalog()) ?? [])
+        } catch let refusal as Entitlements.Refusal {
+            throw .planRefusal(refusal)
+        } catch let error as StoreError {
+            throw Self.map(error)
+        } catch {
+            throw .internalError("\(error)")
+        }
+        let secret = "sli_" + Secrets.hex(Secrets.randomBytes(20))
+        let message = OutgoingMail(
+            to: email, subject: "You are invited to the team \(team.name) on shortlink",
+            body: "You were invited to join the team \"\(team.name)\" on shortlink as \(role.rawValue).\n\n"
+                + "Sign in (or create an account with this address) and open\n\(webURL)/invitations/accept?token=\(secret)\n"
+                + "within 7 days, or send the token to POST /api/invitations/accept.\n\nToken: \(secret)\n")
+        let (invitation, outbox) = try call { () throws(StoreError) in
+            try store.invite(teamID: team.id, email: email, role: role, tokenHash: Secrets.sha256(secret), invitedBy: principal.userID,
+                             now: now, expiresAt: now.addingTimeInterval(Self.invitationTTL), mail: message,
+                             audit: audit(principal, now, "team.invite", team, ["email": email, "role": role.rawValue]))
+        }
+        mail.sendQueued(id: outbox)
+        return invitation
+    }
+
+    public func revokeInvitation(_ teamID: String, invitation: String, by principal: Principal) throws(TeamError) {
+        try requireScope(principal, "links:write")
+        let (team, _) = try membership(teamID, principal, .manageMembers)
+        let now = clock.now
+        let done = try call { () throws(StoreError) in
+            try store.revokeInvitation(teamID: team.id, publicID: invitation, now: now,
+                                       audit: audit(principal, now, "team.invitation_revoke", team, ["invitation": invitation]))
+        }
+        if !done { throw .invalidInvitation }
+    }
+
+    /// Joins the team of an invitation sent to the caller's own address.
+    public func accept(token: String, by principal: Principal) throws(TeamError) -> TeamView {
+        try requireScope(principal, "links:write")
+        let user = try call { () throws(StoreError) in try accounts.user(id: principal.userID) }
+        guard let user else { throw .notFound }
+        let now = clock.now
+        let outcome = try call { () throws(StoreError) in
+            try store.accept(tokenHash: Secrets.sha256(token), userID: user.id, email: user.email, now: now,
+                             audit: .by(principal, at: now, "team.member_join", "team", ""))
+        }
+        switch outcome {
+        case .joined(let team, _): return try view(team.publicID, by: principal)
+        case .invalid: throw .invalidInvitation
+        case .otherEmail: throw .forbidden("this invitation was sent to another email address")
+        case .alreadyMember: throw .conflict("you are already a member of this team")
+        }
+    }
+
+    public func setRole(_ teamID: String, member: String, role: TeamRole, by principal: Principal) throws(TeamError) -> TeamView {
+        try requireScope(principal, "links:write")
+        let (team, _) = try membership(teamID, principal, .manageMembers)
+        let userID = try memberID(member, of: team)
+        guard userID != team.ownerUserID || role == .admin else { throw .conflict("the owner stays an admin; transfer ownership first") }
+        let now = clock.now
+        let done = try call { () throws(StoreError) in
+            try store.setRole(teamID: team.id, userID: userID, role: role,
+                              audit: audit(principal, now, "team.member_role", team, ["member": member, "role": role.rawValue]))
+        }
+        if !done { throw .notFound }
+        return try view(teamID, by: principal)
+    }
+
+    /// Removes a member (admins), or leaves when `member` is the caller (any member but the owner).
+    public func remove(_ teamID: String, member: String, by principal: Principal) throws(TeamError) {
+        try requireScope(principal, "links:write")
+        let (team, _) = try membership(teamID, principal, .view)
+        let userID = try memberID(member, of: team)
+        let leaving = userID == principal.userID
+        if !leaving { _ = try membership(teamID, principal, .manageMembers) }
+        guard userID != team.ownerUserID else { throw .conflict("the owner cannot leave or be removed; transfer ownership first") }
+        let now = clock.now
+        let done = try call { () throws(StoreError) in
+            try store.removeMember(teamID: team.id, userID: userID,
+                                   audit: audit(principal, now, leaving ? "team.member_leave" : "team.member_remove", team, ["member": member]))
+        }
+        if !done { throw .notFound }
+    }
+
+    /// Hands the team to another member, who becomes its owner (and an admin); the old owner stays an admin.
+    public func transfer(_ teamID: String, to member: String, by principal: Principal) throws(TeamError) -> TeamView {
+        try requireScope(principal, "links:write")
+        let (team, _) = try membership(teamID, principal, .transferOwnership)
+        let userID = try memberID(member, of: team)
+        guard userID != principal.userID else { throw .conflict("you already own this team") }
+        let now = clock.now
+        let done = try call { () throws(StoreError) in
+            try store.transfer(teamID: team.id, to: userID, now: now, audit: audit(principal, now, "team.transfer", team, ["newOwner": member]))
+        }
+        if !done { throw .validation(.field("userId", "member.required", "must be a member of the team")) }
+        return try view(teamID, by: principal)
+    }
+
+    public func delete(_ teamID: String, by principal: Principal) throws(TeamError) {
+        try requireScope(principal, "links:write")
+        let (team, _) = try membership(teamID, principal, .deleteTeam)
+        let now = clock.now
+        try call { () throws(StoreError) in try store.delete(teamID: team.id, audit: audit(principal, now, "team.delete", team, ["name": team.name])) }
+    }
+
+    /// The team's row id for reading its audit log (team admins only).
+    public func auditScope(_ teamID: String, by principal: Principal) throws(TeamError) -> Int64 {
+        try requireScope(principal, "links:read")
+        return try membership(teamID, principal, .readAudit).0.id
+    }
+
+    // MARK: Helpers
+
+    private func membership(_ teamID: String, _ principal: Principal, _ action: TeamAction) throws(TeamError) -> (TeamRef, TeamRole) {
+        guard teamID.utf8.count == 36 else { throw .notFound }
+        let found = try call { () throws(StoreError) in try store.team(publicID: teamID, userID: principal.userID) }
+        guard let (team, role) = found, let role else { throw .notFound }
+        guard TeamPermissions.allows(role, isOwner: team.ownerUserID == principal.userID, action) else {
+            throw .roleRequired(TeamPermissions.leastRole(for: action))
+        }
+        return (team, role)
+    }
+
+    private func memberID(_ publicID: String, of team: TeamRef) throws(TeamError) -> Int64 {
+        let id = try call { () throws(StoreError) in try store.userID(publicID: publicID) }
+        guard let id, try call({ () throws(StoreError) in try store.role(teamID: team.id, userID: id) }) != nil else {
+            throw .validation(.field("userId", "member.unknown", "is not a member of the team"))
+        }
+        return id
+    }
+
+    private func requireScope(_ principal: Principal, _ scope: String) throws(TeamError) {
+        guard principal.has(scope: scope) else { throw .forbidden("this API key lacks the scope '\(scope)'") }
+    }
+
+    private func audit(_ principal: Principal, _ now: Date, _ action: String, _ team: TeamRef, _ details: [String: String]) -> AuditEntry {
+        var entry = AuditEntry.by(principal, at: now, action, "team", team.publicID, details: details)
+        entry.teamID = team.id
+        return entry
+    }
+
+    private func call<T>(_ body: () throws(StoreError) -> T) throws(TeamError) -> T {
+        do { return try body() } catch { throw Self.map(error) }
+    }
+
+    static func map(_ error: StoreError) -> TeamError {
+        switch error {
+        case .unavailable(let why): return .unavailable(why)
+        case .duplicate: return .conflict("already exists")
+        case .failed(let why): return .internalError(why)
+        }
+    }
+}
