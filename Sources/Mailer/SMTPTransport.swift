@@ -3,7 +3,7 @@ import Foundation
 import ShortlinkCore
 
 /// Hands messages to an SMTP server with libcurl: STARTTLS when the server offers it on `smtp://`, TLS from
-/// the start on `smtps://`, AUTH when a user is configured, and 10 s timeouts so a dead server cannot hold a
+/// the start on `smtps://`, AUTH when a user is configured, and short timeouts so a dead server cannot hold a
 /// worker for long.
 public final class SMTPTransport: MailTransport {
     private let url: String

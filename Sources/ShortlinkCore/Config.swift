@@ -293,7 +293,7 @@ public struct Config: Sendable, Equatable {
             secretKey = Array(text.trimmingCharacters(in: .whitespacesAndNewlines).utf8)
         }
         if !secretKey.isEmpty && secretKey.count < 32 {
-            let key = values[ConfigKey.secretKeyFile.rawValue] != nil ? ConfigKey.secretKeyFile : ConfigKey.secretKey
+            let key = values[ConfigKey.secretKeyFile.rawValue]?.isEmpty == false ? ConfigKey.secretKeyFile : ConfigKey.secretKey
             throw ConfigError(key: key.rawValue, message: "must be at least 32 characters of random text (openssl rand -hex 32)")
         }
         if let v = try int(.accessTokenTTL, 60...86_400) { accessTokenTTL = v }

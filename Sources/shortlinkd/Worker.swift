@@ -56,7 +56,8 @@ struct Worker {
         SMTPTransport.globalInit()
         let mailer = MailDispatcher(
             outbox: MariaDBMailOutbox(connection: db),
-            transport: config.smtpURL.isEmpty ? nil : SMTPTransport(url: config.smtpURL, user: config.smtpUser, password: config.smtpPassword),
+            transport: config.smtpURL.isEmpty ? nil : SMTPTransport(url: config.smtpURL, user: config.smtpUser, password: config.smtpPassword,
+                                                                     timeoutSeconds: 5),
             from: config.mailFrom, clock: clock, logger: logger)
         let serverKeys = ServerKeys(secret: config.secretKey)
         let sessions = MariaDBSessions(connection: db)

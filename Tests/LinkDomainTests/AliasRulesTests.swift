@@ -82,3 +82,39 @@ struct SeededRandom: RandomSource {
 
     @Test func normalizes() { #expect(EmailAddress.normalize("  Ann@Example.COM \n") == "ann@example.com") }
 }
+
+@Suite struct TeamPermissionsTests {
+    /// The written matrix of TeamRoles.swift, row by row: viewer, editor, admin, owner.
+    static let matrix: [(TeamAction, [Bool])] = [
+        (.view, [true, true, true, true]),
+        (.writeLinks, [false, true, true, true]),
+        (.manageMembers, [false, false, true, true]),
+        (.manageTeam, [false, false, true, true]),
+        (.readAudit, [false, false, true, true]),
+        (.transferOwnership, [false, false, false, true]),
+        (.deleteTeam, [false, false, false, true]),
+    ]
+
+    @Test func everyActionFollowsTheWrittenMatrix() {
+        #expect(Set(Self.matrix.map(\.0)) == Set(TeamAction.allCases))
+        for (action, expected) in Self.matrix {
+            let got = [TeamPermissions.allows(.viewer, isOwner: false, action), TeamPermissions.allows(.editor, isOwner: false, action),
+                       TeamPermissions.allows(.admin, isOwner: false, action), TeamPermissions.allows(.admin, isOwner: true, action)]
+            #expect(got == expected, "\(action)")
+        }
+    }
+
+    @Test func leastRoleNamesTheRoleOrTheOwner() {
+        #expect(TeamPermissions.leastRole(for: .view) == .viewer)
+        #expect(TeamPermissions.leastRole(for: .writeLinks) == .editor)
+        #expect(TeamPermissions.leastRole(for: .readAudit) == .admin)
+        #expect(TeamPermissions.leastRole(for: .deleteTeam) == nil)
+    }
+
+    @Test func teamNames() throws {
+        try TeamName.validate("Campaigns 2026")
+        #expect(throws: ValidationError.self) { try TeamName.validate("") }
+        #expect(throws: ValidationError.self) { try TeamName.validate(String(repeating: "x", count: 101)) }
+        #expect(throws: ValidationError.self) { try TeamName.validate("bad\u{7}name") }
+    }
+}

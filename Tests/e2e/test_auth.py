@@ -244,3 +244,20 @@ def test_mail_waits_in_the_outbox_while_the_smtp_server_is_down():
     sql(f"UPDATE mail_outbox SET next_attempt_at = UTC_TIMESTAMP(3) WHERE recipient = '{address}' AND sent_at IS NULL")
     assert re.search(r"mail sent: [1-9]", ctl("send-mail"))
     wait_mail(address, "Reset your shortlink password")
+
+
+def test_concurrent_use_of_one_refresh_token_rotates_once():
+    import threading
+    address, _ = new_user("race")
+    token = login(address).json()["refreshToken"]
+    results = []
+    def refresh():
+        results.append(request("POST", f"{HTTPS}/api/auth/refresh", body={"refreshToken": token}, source=fresh_source()).status)
+    threads = [threading.Thread(target=refresh) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(results) == [200, 401, 401, 401, 401, 401], results
+    assert sql(f"SELECT COUNT(*) FROM refresh_tokens t JOIN sessions s ON s.id = t.session_id JOIN users u ON u.id = s.user_id "
+               f"WHERE u.email = '{address}'")[0][0] == "2"

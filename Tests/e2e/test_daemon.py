@@ -8,6 +8,8 @@ import subprocess
 import tempfile
 import time
 
+import pytest
+
 from conftest import STACK_DIR, wait_for
 
 BIN = os.environ["SL_BIN"]
@@ -82,6 +84,20 @@ def test_bad_config_stops_start_up_with_one_line_naming_the_key():
     assert r.returncode == 78
     assert "SHORTLINK_WORKERS" in r.stderr
     assert len(r.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("env, key", [
+    ({"SHORTLINK_SECRET_KEY_FILE": "", "SHORTLINK_SECRET_KEY": ""}, "SHORTLINK_SECRET_KEY_FILE"),
+    ({"SHORTLINK_SECRET_KEY_FILE": "", "SHORTLINK_SECRET_KEY": "too-short"}, "SHORTLINK_SECRET_KEY:"),
+    ({"SHORTLINK_SECRET_KEY_FILE": "/nonexistent/secret"}, "SHORTLINK_SECRET_KEY_FILE"),
+    ({"SHORTLINK_SMTP_URL": "http://mail.example.com"}, "SHORTLINK_SMTP_URL"),
+    ({"SHORTLINK_MAIL_FROM": "not an address"}, "SHORTLINK_MAIL_FROM"),
+])
+def test_missing_or_bad_secret_and_mail_settings_stop_start_up(env, key):
+    env = dict(os.environ, SHORTLINK_CONFIG=os.path.join(STACK_DIR, "shortlink.conf"), **env)
+    r = subprocess.run([os.path.join(BIN, "shortlinkd")], env=env, capture_output=True, text=True, timeout=10)
+    assert r.returncode == 78, r.stderr
+    assert key in r.stderr and len(r.stderr.strip().splitlines()) == 1
 
 
 def test_unknown_key_in_the_config_file_is_refused():

@@ -87,8 +87,12 @@ public final class AuthService {
     private let clock: Clock
     private let settings: Settings
     private let logger: Logger
-    /// A hash to verify against when the email is unknown, so that both answers take as long.
-    private lazy var decoyHash: String = hasher.hash(Secrets.hex(Secrets.randomBytes(16))) ?? ""
+    /// The argon2id hash (standard cost) of a random password nobody kept: verified when the email is unknown
+    /// or has no password, so that every failed login takes as long as a wrong password.
+    static let standardDecoy = "$argon2id$v=19$m=65536,t=3,p=1$snNjwHZO3pAHdjX8G1GS+A$nhYohjLZMex/B6GZ3tBBrQoJogxVEMdicgoBClzOEjs"
+    /// The decoy for this hasher's cost (made once if the cost is not the standard one).
+    private lazy var decoyHash: String = hasher.needsRehash(Self.standardDecoy)
+        ? (hasher.hash(Secrets.hex(Secrets.randomBytes(16))) ?? Self.standardDecoy) : Self.standardDecoy
 
     /// Creates the service.
     public init(store: AccountStore, tokens: AccessTokens, keys: ServerKeys, hasher: PasswordHasher, failures: FailureCounter,

@@ -52,6 +52,11 @@ public final class MailDispatcher: MailDispatch {
     private let from: String
     private let clock: Clock
     private let logger: Logger
+    /// After an attempt that failed slowly (a timeout, not a refusal), immediate sends are skipped for a while
+    /// and the timer's run delivers: an unreachable SMTP server then costs one timeout per minute per process,
+    /// not one per request.
+    private var pausedUntil: Date?
+    static let pauseAfterFailure: TimeInterval = 60
 
     /// Creates the dispatcher; without a transport, mail stays queued.
     public init(outbox: MailOutbox, transport: MailTransport?, from: String, clock: Clock, logger: Logger) {
@@ -64,6 +69,7 @@ public final class MailDispatcher: MailDispatch {
 
     public func sendQueued(id: Int64) {
         guard transport != nil else { return }
+        if let until = pausedUntil, clock.now < until { return }
         do {
             if let mail = try outbox.unsent(id: id) { attempt(mail) }
         } catch {
@@ -91,12 +97,14 @@ public final class MailDispatcher: MailDispatch {
         do {
             try transport.send(from: from, to: mail.to, message: message)
             try? outbox.markSent(id: mail.id, now: now)
+            pausedUntil = nil
             logger.info("mail sent", metadata: ["id": "\(mail.id)"])
             return true
         } catch {
             let delay = min(3600.0, 60.0 * pow(2.0, Double(min(mail.attempts, 10))))
             logger.warning("mail not sent; will retry", metadata: ["id": "\(mail.id)", "error": "\(error)", "retry_in_s": "\(Int(delay))"])
             try? outbox.markFailed(id: mail.id, error: String(error.description.prefix(255)), nextAttempt: now.addingTimeInterval(delay))
+            if clock.now.timeIntervalSince(now) > 1 { pausedUntil = clock.now.addingTimeInterval(Self.pauseAfterFailure) }
             return false
         }
     }
