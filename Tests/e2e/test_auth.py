@@ -261,3 +261,34 @@ def test_concurrent_use_of_one_refresh_token_rotates_once():
     assert sorted(results) == [200, 401, 401, 401, 401, 401], results
     assert sql(f"SELECT COUNT(*) FROM refresh_tokens t JOIN sessions s ON s.id = t.session_id JOIN users u ON u.id = s.user_id "
                f"WHERE u.email = '{address}'")[0][0] == "2"
+
+
+def test_with_memcached_down_login_still_works_and_the_gap_is_logged():
+    from conftest import log_text
+    address, _ = new_user("mcdown")
+    stackctl("stop-memcached")
+    try:
+        assert wait_for(lambda: login(address).status == 200, timeout=10, interval=0.25)
+        assert "login throttle counters unavailable" in log_text()
+    finally:
+        stackctl("start-memcached")
+    assert wait_for(lambda: request("GET", f"{HTTPS}/api/health").json()["cache"] == "up", timeout=10, interval=0.25)
+
+
+def test_with_mariadb_down_sign_in_answers_503_and_recovers():
+    address, _ = new_user("dbdown")
+    tokens = login(address).json()
+    sessions_before = sql("SELECT COUNT(*) FROM sessions")[0][0]
+    stackctl("stop-mariadb")
+    try:
+        for r in (login(address),
+                  request("POST", f"{HTTPS}/api/auth/refresh", body={"refreshToken": tokens["refreshToken"]}),
+                  Session(tokens).me()):
+            assert r.status == 503, r
+            assert r.headers["content-type"] == "application/problem+json" and r.headers.get("retry-after")
+    finally:
+        stackctl("start-mariadb")
+    assert sql("SELECT COUNT(*) FROM sessions")[0][0] == sessions_before
+    # The refresh token was not used up by the failed attempt.
+    assert wait_for(lambda: request("POST", f"{HTTPS}/api/auth/refresh", body={"refreshToken": tokens["refreshToken"]}).status == 200,
+                    timeout=10, interval=0.25)
