@@ -38,16 +38,24 @@ public final class MariaDBAudit: AuditLog {
     private func read(teamID: Int64?, beforeID: Int64?, limit: Int) throws(StoreError) -> [AuditEntry] {
         let r = try db.execute(
             """
-            SELECT id, occurred_at, actor_user_id, actor_key_id, actor_ip, action, object_type, object_id, team_id, details
-            FROM audit_log WHERE id < ? AND (? IS NULL OR team_id = ?) ORDER BY id DESC LIMIT ?
+            SELECT a.id, a.occurred_at, a.actor_user_id, a.actor_key_id, a.actor_ip, a.action, a.object_type, a.object_id,
+                   a.team_id, a.details, u.public_id, u.email, k.public_id, t.public_id
+            FROM audit_log a LEFT JOIN users u ON u.id = a.actor_user_id LEFT JOIN api_keys k ON k.id = a.actor_key_id
+            LEFT JOIN teams t ON t.id = a.team_id
+            WHERE a.id < ? AND (? IS NULL OR a.team_id = ?) ORDER BY a.id DESC LIMIT ?
             """, [.int(beforeID ?? Int64.max), teamID.map(DBValue.int) ?? .null, teamID.map(DBValue.int) ?? .null,
                   .int(Int64(limit))], isRead: true)
         return r.rows.map { row in
             let details = row[9].bytes.flatMap { try? JSONSerialization.jsonObject(with: Data($0)) as? [String: String] } ?? [:]
-            return AuditEntry(id: row[0].int ?? 0, occurredAt: row[1].date ?? Date(timeIntervalSince1970: 0),
-                              actorUserID: row[2].int, actorKeyID: row[3].int, actorIP: row[4].text ?? "",
-                              action: row[5].text ?? "", objectType: row[6].text ?? "", objectID: row[7].text ?? "",
-                              teamID: row[8].int, details: details)
+            var entry = AuditEntry(id: row[0].int ?? 0, occurredAt: row[1].date ?? Date(timeIntervalSince1970: 0),
+                                   actorUserID: row[2].int, actorKeyID: row[3].int, actorIP: row[4].text ?? "",
+                                   action: row[5].text ?? "", objectType: row[6].text ?? "", objectID: row[7].text ?? "",
+                                   teamID: row[8].int, details: details)
+            entry.actorUserPublicID = row[10].text
+            entry.actorEmail = row[11].text
+            entry.actorKeyPublicID = row[12].text
+            entry.teamPublicID = row[13].text
+            return entry
         }
     }
 }

@@ -17,6 +17,11 @@ public struct AuditEntry: Sendable, Equatable {
     public var teamID: Int64?
     /// What changed, as flat key/value pairs (stored as JSON).
     public var details: [String: String]
+    /// On reads: the public ids (and the actor's email) the API shows instead of row ids.
+    public var actorUserPublicID: String?
+    public var actorEmail: String?
+    public var actorKeyPublicID: String?
+    public var teamPublicID: String?
 
     /// Creates an entry.
     public init(id: Int64 = 0, occurredAt: Date, actorUserID: Int64?, actorKeyID: Int64?, actorIP: String, action: String,

@@ -122,24 +122,27 @@ struct JSONObject {
 /// One audit entry as JSON.
 struct AuditItem: Encodable {
     let occurredAt: String
-    let actorUserId: Int64?
-    let actorKeyId: Int64?
+    let actorUserId: String?
+    let actorEmail: String?
+    let actorKeyId: String?
     let actorIp: String
     let action: String
     let objectType: String
     let objectId: String
-    let teamId: Int64?
+    let teamId: String?
     let details: [String: String]
 
+    /// Public ids only: row ids never leave the server.
     init(_ e: AuditEntry) {
         occurredAt = Timestamp.format(e.occurredAt)
-        actorUserId = e.actorUserID
-        actorKeyId = e.actorKeyID
+        actorUserId = e.actorUserPublicID
+        actorEmail = e.actorEmail
+        actorKeyId = e.actorKeyPublicID
         actorIp = e.actorIP
         action = e.action
         objectType = e.objectType
         objectId = e.objectID
-        teamId = e.teamID
+        teamId = e.teamPublicID
         details = e.details
     }
 }

@@ -102,6 +102,9 @@ def test_the_team_audit_log_is_for_team_admins(team):
     assert r.status == 200
     actions = [e["action"] for e in r.json()["items"]]
     assert "team.create" in actions and "team.invite" in actions and "team.member_join" in actions and "link.create" in actions
+    created = next(e for e in r.json()["items"] if e["action"] == "link.create")
+    # Public ids only: no row id leaves the server.
+    assert created["teamId"] == t and created["actorUserId"] == team["ids"]["editor"] and created["actorEmail"].startswith("editor-")
     assert team["editor"].call("GET", f"/api/teams/{t}/audit").status == 403
     assert team["other"].call("GET", f"/api/teams/{t}/audit").status == 404
     # Nothing of other teams leaks in.
