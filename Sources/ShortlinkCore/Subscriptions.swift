@@ -43,6 +43,9 @@ public enum SubscriptionError: Error, Equatable, Sendable {
     case paymentRequired(String)
     /// The one free trial was used already: HTTP 409.
     case trialUsed
+    /// Plan changes are made from a signed-in session (or with an administrator's `admin` key), never with
+    /// an ordinary API key.
+    case sessionRequired
     case unavailable(String)
     case internalError(String)
 }
@@ -80,6 +83,7 @@ public final class SubscriptionService {
 
     /// Moves the caller to `planCode`: down (or to free) at once; up only as a trial or by an administrator.
     public func change(to planCode: String, trial: Bool, by principal: Principal) throws(SubscriptionError) -> (Subscription, Plan) {
+        try Self.requireSessionOrAdmin(principal)
         let now = Timestamp.date(millis: Timestamp.millis(clock.now))  // stored with millisecond precision
         return try run {
             let catalog = try plans.catalog()
@@ -114,6 +118,7 @@ public final class SubscriptionService {
 
     /// Cancels at the end of the period (or trial), or takes the cancellation back.
     public func setCancelAtPeriodEnd(_ cancel: Bool, by principal: Principal) throws(SubscriptionError) -> (Subscription, Plan) {
+        try Self.requireSessionOrAdmin(principal)
         let now = clock.now
         return try run {
             guard var sub = try store.subscription(forUser: principal.userID), sub.planCode != "free" else {
@@ -132,6 +137,10 @@ public final class SubscriptionService {
             try store.save(sub, forUser: principal.userID, startsTrial: false, audit: audit, now: now)
             return (sub, try plans.plan(forUser: principal.userID, now: now))
         }
+    }
+
+    static func requireSessionOrAdmin(_ principal: Principal) throws(SubscriptionError) {
+        guard principal.sessionID != nil || (principal.isAdmin && principal.has(scope: "admin")) else { throw .sessionRequired }
     }
 
     /// Runs a body that throws the service's or the store's errors, as the service's.

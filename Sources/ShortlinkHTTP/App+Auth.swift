@@ -192,9 +192,7 @@ extension ShortlinkApp {
                               errors: [FieldError(field: "code", code: "code.invalid", message: "is wrong, expired or already used")])
             case .wrongPassword:
                 throw Problem(slug: "wrong-password", title: "Wrong password", status: 403, detail: "the current password is wrong")
-            case .sessionRequired:
-                throw Problem(slug: "session-required", title: "Signed-in session required", status: 403,
-                              detail: "account settings can be changed only with an access token from /api/auth/login, not an API key")
+            case .sessionRequired: throw .sessionRequired("account settings")
             case .conflict(let why):
                 throw Problem(slug: "conflict", title: "Conflict", status: 409, detail: why)
             case .unavailable: throw .unavailable("the account database")

@@ -52,6 +52,7 @@ extension ShortlinkApp {
                               detail: "the \(plan) plan is granted by an administrator or after payment; start a trial with {\"trial\": true}")
             case .trialUsed:
                 throw Problem(slug: "trial-used", title: "Trial already used", status: 409, detail: "each account has one free trial")
+            case .sessionRequired: throw .sessionRequired("plan changes")
             case .unavailable: throw .unavailable("the account database")
             case .internalError(let why):
                 logger.error("subscription change failed", metadata: ["error": "\(why)"])

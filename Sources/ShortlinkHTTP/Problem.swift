@@ -73,6 +73,11 @@ extension Problem {
         if let plan = r.unlockedBy { p.extensions["requiredPlan"] = plan }
         return p
     }
+    /// Something only a signed-in session may do (not an API key).
+    static func sessionRequired(_ what: String) -> Problem {
+        Problem(slug: "session-required", title: "Signed-in session required", status: 403,
+                detail: "\(what) can be made only with an access token from /api/auth/login, not an API key")
+    }
     /// The caller's team role does not allow it (`least`: the least role that does; nil: only the owner).
     static func teamRoleRequired(_ least: TeamRole?) -> Problem {
         var p = Problem(slug: "insufficient-team-role", title: "Your team role does not allow this", status: 403,

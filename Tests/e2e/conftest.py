@@ -342,3 +342,27 @@ def team():
     people["ids"] = {name: people[name].me().json()["id"] for name in ("owner", "admin", "editor", "viewer", "other")}
     people["team"] = team_id
     return people
+
+
+def set_password(email_address, password=PASSWORD):
+    """Gives a user made by shortlinkctl (no password) one, as an operator would."""
+    env = dict(os.environ, SHORTLINK_CONFIG=os.path.join(STACK_DIR, "shortlink.conf"))
+    subprocess.run([os.path.join(os.environ["SL_BIN"], "shortlinkctl"), "set-password", "--email", email_address],
+                   input=password + "\n", env=env, capture_output=True, text=True, check=True)
+
+
+def settle_after_memcached_restart(seconds=2.5):
+    """After memcached restarts, each worker's first call on its old connection fails and libmemcached waits
+    1 s before retrying it. Concurrent requests for a while reach every worker, so none is left to meet the
+    restart in a later test."""
+    stop = time.time() + seconds
+    def hammer():
+        while time.time() < stop:
+            request("GET", f"{HTTPS}/api/health", source=fresh_source())
+    threads = [threading.Thread(target=hammer) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert wait_for(lambda: all(request("GET", f"{HTTPS}/api/health").json()["cache"] == "up" for _ in range(10)),
+                    timeout=10, interval=0.25)

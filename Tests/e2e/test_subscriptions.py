@@ -1,15 +1,22 @@
 """GET/POST/PATCH /api/subscriptions (004 §6.1): see the plan, start a trial, downgrade, cancel at period end;
-paid upgrades need an administrator (no billing provider yet) and are answered 402 otherwise."""
+paid upgrades need an administrator (no billing provider yet) and are answered 402 otherwise. Plan changes are
+made from a signed-in session (or an administrator's key), never with an ordinary API key."""
 import time
 
-from conftest import API, HTTPS, ctl, request
+from conftest import API, HTTPS, ctl, request, set_password, signed_in
 
 
-def user(plan=None):
-    args = ["create-key", "--email", f"sub{time.time_ns()}@example.com"]
+def user(plan=None, session=True):
+    """A user (on `plan`), signed in; or, with session=False, the user's API key."""
+    email = f"sub{time.time_ns()}@example.com"
+    args = ["create-key", "--email", email]
     if plan:
         args += ["--plan", plan]
-    return API(ctl(*args))
+    key = API(ctl(*args))
+    if not session:
+        return key
+    set_password(email)
+    return signed_in(email)
 
 
 def sub(key, method="GET", body=None):
@@ -67,3 +74,12 @@ def test_bad_subscription_requests():
     assert sub(u, "PATCH", {"cancelAtPeriodEnd": True}).status == 422  # nothing paid to cancel
     assert request("GET", f"{HTTPS}/api/subscriptions").status == 401
     assert sub(u).json()["plan"] == "free"  # nothing changed
+
+
+def test_an_api_key_can_read_but_not_change_the_plan():
+    key = user("pro", session=False)
+    assert sub(key).json()["plan"] == "pro"
+    for method, body in (("POST", {"plan": "free"}), ("PATCH", {"cancelAtPeriodEnd": True})):
+        r = sub(key, method, body)
+        assert r.status == 403 and r.json()["type"] == "/problems/session-required", r
+    assert sub(key).json()["plan"] == "pro"
