@@ -14,7 +14,7 @@ public final class MariaDBAccounts: APIKeyStore, APIKeyAdmin {
         let r = try db.execute(
             """
             SELECT k.id, k.user_id, k.scopes, u.role, k.key_hash, p.api_requests_per_minute,
-                   k.last_used_at IS NULL OR k.last_used_at < UTC_TIMESTAMP(3) - INTERVAL 60 SECOND
+                   k.last_used_at IS NULL OR k.last_used_at < UTC_TIMESTAMP(3) - INTERVAL 60 SECOND, \(MariaDBPlans.columns)
             FROM api_keys k JOIN users u ON u.id = k.user_id
             JOIN plans p ON p.code = COALESCE((SELECT s.plan_code FROM subscriptions s
                                                WHERE s.user_id = u.id AND \(MariaDBPlans.inForce(now: "UTC_TIMESTAMP(3)"))), 'free')
@@ -27,8 +27,10 @@ public final class MariaDBAccounts: APIKeyStore, APIKeyAdmin {
         if row[6].int == 1 {  // record the use, at most once a minute per key
             _ = try? db.execute("UPDATE api_keys SET last_used_at = UTC_TIMESTAMP(3) WHERE id = ?", [.int(keyID)])
         }
-        return Principal(userID: userID, isAdmin: row[3].text == "admin", scopes: scopes, apiKeyID: keyID,
-                         requestsPerMinute: row[5].int.map(Int.init))
+        var principal = Principal(userID: userID, isAdmin: row[3].text == "admin", scopes: scopes, apiKeyID: keyID,
+                                  requestsPerMinute: row[5].int.map(Int.init))
+        principal.plan = try? MariaDBPlans.decode(Array(row[7...]))
+        return principal
     }
 
     /// The id of the user with `email`, creating it (without a password) with `role` if absent.

@@ -9,7 +9,8 @@ public final class MariaDBPlans: PlanStore, SubscriptionStore {
     /// Creates the store over a connection.
     public init(connection: MariaDBConnection) { db = connection }
 
-    private static let columns = """
+    /// The plan columns, from a table aliased `p`; `decode` reads them back.
+    static let columns = """
         p.code, p.name, p.plan_rank, p.links_per_month, p.custom_aliases, p.expiration_dates, p.detailed_analytics,
         p.analytics_retention_days, p.api_requests_per_minute, p.custom_domains, p.team_seats, p.webhooks, p.targeting_rules
         """
@@ -114,7 +115,7 @@ public final class MariaDBPlans: PlanStore, SubscriptionStore {
                      providerRef: row[6].text)
     }
 
-    private static func decode(_ row: [DBValue]) throws(StoreError) -> Plan {
+    static func decode(_ row: [DBValue]) throws(StoreError) -> Plan {
         func int(_ i: Int) -> Int? { row[i].int.map(Int.init) }
         func flag(_ i: Int) -> Bool { row[i].int == 1 }
         guard let code = row[0].text, let name = row[1].text, let rank = int(2) else { throw .failed("malformed plans row") }

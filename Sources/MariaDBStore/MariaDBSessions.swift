@@ -160,7 +160,7 @@ public final class MariaDBSessions: AccountStore {
     public func sessionPrincipal(sessionID: String, userPublicID: String) throws(StoreError) -> Principal? {
         let r = try db.execute(
             """
-            SELECT u.id, u.role, p.api_requests_per_minute, u.public_id
+            SELECT u.id, u.role, p.api_requests_per_minute, u.public_id, \(MariaDBPlans.columns)
             FROM sessions ss JOIN users u ON u.id = ss.user_id
             JOIN plans p ON p.code = COALESCE((SELECT s.plan_code FROM subscriptions s
                                                WHERE s.user_id = u.id AND \(MariaDBPlans.inForce(now: "UTC_TIMESTAMP(3)"))), 'free')
@@ -173,6 +173,7 @@ public final class MariaDBSessions: AccountStore {
                                   scopes: isAdmin ? APIKeySecret.knownScopes : APIKeySecret.knownScopes.subtracting(["admin"]),
                                   apiKeyID: nil, requestsPerMinute: row[2].int.map(Int.init))
         principal.sessionID = sessionID
+        principal.plan = try? MariaDBPlans.decode(Array(row[4...]))
         return principal
     }
 

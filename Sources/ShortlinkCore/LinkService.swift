@@ -147,8 +147,8 @@ public final class LinkService {
             }
             team = ref
         }
-        try checkPlan(for: team.map { .team($0) } ?? .user(principal.userID), now: now, customAlias: request.customAlias != nil,
-                      expiry: expiresAt != nil, newLink: true)
+        try checkPlan(for: team.map { .team($0) } ?? .user(principal.userID), principal: principal, now: now,
+                      customAlias: request.customAlias != nil, expiry: expiresAt != nil, newLink: true)
 
         func attempt(code: String) throws(StoreError) -> Link {
             let publicID = Secrets.uuid()
@@ -231,8 +231,8 @@ public final class LinkService {
         }
         guard errors.isEmpty else { throw .validation(ValidationError(errors)) }
         if case .value = patch.expirationDate {
-            try checkPlan(for: link.teamID.map { .teamID($0) } ?? .user(principal.userID), now: now, customAlias: false,
-                          expiry: true, newLink: false)
+            try checkPlan(for: link.teamID.map { .teamID($0) } ?? .user(principal.userID), principal: principal, now: now,
+                          customAlias: false, expiry: true, newLink: false)
         }
         link.updatedAt = now
         var changes: [String: String] = [:]
@@ -272,7 +272,8 @@ public final class LinkService {
         case teamID(Int64)
     }
 
-    private func checkPlan(for subject: PlanSubject, now: Date, customAlias: Bool, expiry: Bool, newLink: Bool) throws(LinkServiceError) {
+    private func checkPlan(for subject: PlanSubject, principal: Principal, now: Date, customAlias: Bool, expiry: Bool,
+                           newLink: Bool) throws(LinkServiceError) {
         do {
             let payer: Int64
             var teamID: Int64?
@@ -284,7 +285,8 @@ public final class LinkService {
                 payer = owner
                 teamID = id
             }
-            let plan = try plans.plan(forUser: payer, now: now)
+            // The caller's own plan came with the credential; a team's is its owner's.
+            let plan = try (payer == principal.userID ? principal.plan : nil) ?? plans.plan(forUser: payer, now: now)
             var catalog: [Plan] { (try? plans.catalog()) ?? [] }
             do {
                 if customAlias { try Entitlements.require(.customAlias, plan: plan, catalog: catalog) }

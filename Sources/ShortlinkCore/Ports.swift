@@ -150,6 +150,8 @@ public struct Principal: Sendable, Equatable {
     public var clientAddress: String = ""
     /// The session's public id, when signed in with an access token (nil for API keys).
     public var sessionID: String?
+    /// The user's plan in force, as read with the credential (saves a query per entitlement check).
+    public var plan: Plan?
 
     /// Creates a principal.
     public init(userID: Int64, isAdmin: Bool, scopes: Set<String>, apiKeyID: Int64?, requestsPerMinute: Int? = nil) {
