@@ -76,7 +76,11 @@ import Testing
         let secret = APIKeySecret.generate()
         let keyID = try accounts.createAPIKey(userID: user, name: "t", secret: secret, scopes: ["links:read"], now: now)
         let p = try #require(try accounts.principal(forKeyHash: Secrets.sha256(secret)))
-        #expect(p == Principal(userID: user, isAdmin: true, scopes: ["links:read"], apiKeyID: keyID, requestsPerMinute: 60))
+        // The plan in force comes with the key (a user without a subscription is on free).
+        #expect(p.plan?.code == "free" && p.plan?.customAliases == false)
+        var expected = Principal(userID: user, isAdmin: true, scopes: ["links:read"], apiKeyID: keyID, requestsPerMinute: 60)
+        expected.plan = p.plan
+        #expect(p == expected)
         #expect(try accounts.principal(forKeyHash: Secrets.sha256(secret + "x")) == nil)
         // The secret itself is stored nowhere.
         let rows = try db.execute("SELECT COUNT(*) FROM api_keys WHERE key_hash = ? OR prefix = ?",
