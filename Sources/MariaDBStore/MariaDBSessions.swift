@@ -157,6 +157,31 @@ public final class MariaDBSessions: AccountStore {
         }
     }
 
+    public func sessions(userID: Int64, now: Date) throws(StoreError) -> [SessionInfo] {
+        try db.execute(
+            """
+            SELECT public_id, created_at, expires_at, client_ip, user_agent FROM sessions
+            WHERE user_id = ? AND revoked_at IS NULL AND expires_at > ? ORDER BY id DESC
+            """, [.int(userID), .date(now)], isRead: true).rows.map {
+                SessionInfo(publicID: $0[0].text ?? "", createdAt: $0[1].date ?? now, expiresAt: $0[2].date ?? now,
+                            clientIP: $0[3].text ?? "", userAgent: $0[4].text ?? "")
+            }
+    }
+
+    public func endSessions(userID: Int64, keeping: String?, now: Date, reason: String, audit: AuditEntry) throws(StoreError) -> Int {
+        try db.transaction { () throws(StoreError) -> Int in
+            let r = try db.execute(
+                """
+                UPDATE sessions SET revoked_at = ?, revoked_reason = ?
+                WHERE user_id = ? AND revoked_at IS NULL AND expires_at > ? AND public_id <> ?
+                """, [.date(now), .text(reason), .int(userID), .date(now), .text(keeping ?? "")])
+            var entry = audit
+            entry.details["ended"] = String(r.affectedRows)
+            try MariaDBAudit.insert(entry, on: db)
+            return Int(r.affectedRows)
+        }
+    }
+
     public func sessionPrincipal(sessionID: String, userPublicID: String) throws(StoreError) -> Principal? {
         let r = try db.execute(
             """

@@ -133,6 +133,14 @@ public final class MariaDBTeams: TeamStore {
         }
     }
 
+    public func invitationTeam(tokenHash: [UInt8], now: Date) throws(StoreError) -> TeamRef? {
+        try db.execute(
+            """
+            SELECT t.id, t.public_id, t.name, t.owner_user_id, t.created_at FROM team_invitations i JOIN teams t ON t.id = i.team_id
+            WHERE i.token_hash = ? AND i.accepted_at IS NULL AND i.revoked_at IS NULL AND i.expires_at > ?
+            """, [.bytes(tokenHash), .date(now)], isRead: true).rows.first.map(Self.decodeTeam)
+    }
+
     public func accept(tokenHash: [UInt8], userID: Int64, email: String, now: Date, audit: AuditEntry) throws(StoreError) -> InvitationOutcome {
         try db.transaction { () throws(StoreError) -> InvitationOutcome in
             let r = try db.execute(

@@ -91,6 +91,8 @@ public protocol TeamStore: TeamDirectory {
     func invite(teamID: Int64, email: String, role: TeamRole, tokenHash: [UInt8], invitedBy: Int64, now: Date, expiresAt: Date,
                 mail: OutgoingMail, audit: AuditEntry) throws(StoreError) -> (TeamInvitation, Int64)
     func revokeInvitation(teamID: Int64, publicID: String, now: Date, audit: AuditEntry) throws(StoreError) -> Bool
+    /// The team of a live invitation, or nil.
+    func invitationTeam(tokenHash: [UInt8], now: Date) throws(StoreError) -> TeamRef?
     func accept(tokenHash: [UInt8], userID: Int64, email: String, now: Date, audit: AuditEntry) throws(StoreError) -> InvitationOutcome
     func setRole(teamID: Int64, userID: Int64, role: TeamRole, audit: AuditEntry) throws(StoreError) -> Bool
     func removeMember(teamID: Int64, userID: Int64, audit: AuditEntry) throws(StoreError) -> Bool
@@ -203,17 +205,7 @@ public final class TeamService {
         if try call({ () throws(StoreError) in try store.members(teamID: team.id) }).contains(where: { $0.email == email }) {
             throw .conflict("\(email) is already a member")
         }
-        do {
-            let plan = try plans.plan(forUser: team.ownerUserID, now: now)
-            let taken = try store.seatsTaken(teamID: team.id, now: now)
-            try Entitlements.require(.teamSeats, used: taken, plan: plan, catalog: (try? plans.catalog()) ?? [])
-        } catch let refusal as Entitlements.Refusal {
-            throw .planRefusal(refusal)
-        } catch let error as StoreError {
-            throw Self.map(error)
-        } catch {
-            throw .internalError("\(error)")
-        }
+        try checkSeats(team, now: now, counting: 0)
         let secret = "sli_" + Secrets.hex(Secrets.randomBytes(20))
         let message = OutgoingMail(
             to: email, subject: "You are invited to the team \(team.name) on shortlink",
@@ -246,6 +238,11 @@ public final class TeamService {
         let user = try call { () throws(StoreError) in try accounts.user(id: principal.userID) }
         guard let user else { throw .notFound }
         let now = clock.now
+        // The invitation held a seat since it was made; if the owner moved to a smaller plan meanwhile, the
+        // seats may be gone.
+        if let team = try call({ () throws(StoreError) in try store.invitationTeam(tokenHash: Secrets.sha256(token), now: now) }) {
+            try checkSeats(team, now: now, counting: -1)
+        }
         let outcome = try call { () throws(StoreError) in
             try store.accept(tokenHash: Secrets.sha256(token), userID: user.id, email: user.email, now: now,
                              audit: .by(principal, at: now, "team.member_join", "team", ""))
@@ -316,6 +313,22 @@ public final class TeamService {
     }
 
     // MARK: Helpers
+
+    /// Refuses when the seats taken (members and pending invitations, plus `counting`) leave none free under
+    /// the owner's plan.
+    private func checkSeats(_ team: TeamRef, now: Date, counting: Int) throws(TeamError) {
+        do {
+            let plan = try plans.plan(forUser: team.ownerUserID, now: now)
+            let taken = try store.seatsTaken(teamID: team.id, now: now) + counting
+            try Entitlements.require(.teamSeats, used: taken, plan: plan, catalog: (try? plans.catalog()) ?? [])
+        } catch let refusal as Entitlements.Refusal {
+            throw .planRefusal(refusal)
+        } catch let error as StoreError {
+            throw Self.map(error)
+        } catch {
+            throw .internalError("\(error)")
+        }
+    }
 
     private func membership(_ teamID: String, _ principal: Principal, _ action: TeamAction) throws(TeamError) -> (TeamRef, TeamRole) {
         guard teamID.utf8.count == 36 else { throw .notFound }

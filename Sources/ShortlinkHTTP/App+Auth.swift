@@ -123,6 +123,24 @@ extension ShortlinkApp {
             guard errors.isEmpty else { throw .validation(ValidationError(errors)) }
             try authCall { () throws(AuthError) in try auth.changePassword(current: current, new: new, by: caller) }
             return HTTPResponse(status: 204)
+        case ["sessions"]:
+            switch method {
+            case "GET":
+                let list = try authCall { () throws(AuthError) in try auth.sessions(caller) }
+                return try json(200, ["items": list.map { SessionBody($0, current: $0.publicID == caller.sessionID) }])
+            case "DELETE":
+                let ended = try authCall { () throws(AuthError) in try auth.endOtherSessions(by: caller) }
+                return try json(200, ["ended": ended])
+            default: throw .methodNotAllowed(["GET", "HEAD", "DELETE"])
+            }
+        case let p where p.count == 2 && p[0] == "sessions":
+            guard method == "DELETE" else { throw .methodNotAllowed(["DELETE"]) }
+            do { try auth.endSession(p[1], by: caller) } catch .invalidToken {
+                throw Problem(slug: "not-found", title: "Not found", status: 404, detail: "no such live session of yours")
+            } catch {
+                try authCall { () throws(AuthError) in throw error }
+            }
+            return HTTPResponse(status: 204)
         case ["2fa"]:
             guard method == "GET" else { throw .methodNotAllowed(["GET", "HEAD"]) }
             let user = try authCall { () throws(AuthError) in try auth.me(caller) }
@@ -217,6 +235,25 @@ struct TokenBody: Encodable {
         expiresIn = t.accessExpiresIn
         refreshToken = t.refreshToken
         refreshExpiresIn = t.refreshExpiresIn
+    }
+}
+
+/// One live session.
+struct SessionBody: Encodable {
+    let id: String
+    let createdAt: String
+    let expiresAt: String
+    let clientIp: String
+    let userAgent: String
+    let current: Bool
+
+    init(_ s: SessionInfo, current: Bool) {
+        id = s.publicID
+        createdAt = Timestamp.format(s.createdAt)
+        expiresAt = Timestamp.format(s.expiresAt)
+        clientIp = s.clientIP
+        userAgent = s.userAgent
+        self.current = current
     }
 }
 

@@ -292,3 +292,21 @@ def test_with_mariadb_down_sign_in_answers_503_and_recovers():
     # The refresh token was not used up by the failed attempt.
     assert wait_for(lambda: request("POST", f"{HTTPS}/api/auth/refresh", body={"refreshToken": tokens["refreshToken"]}).status == 200,
                     timeout=10, interval=0.25)
+
+
+def test_sessions_are_listed_and_can_be_ended_one_by_one_or_all_but_this_one(api):
+    address, _ = new_user("sessions")
+    laptop, phone, tablet = signed_in(address), signed_in(address), signed_in(address)
+    listed = laptop.call("GET", "/api/me/sessions").json()["items"]
+    assert len(listed) == 3 and [s["current"] for s in listed].count(True) == 1
+    assert all(s["clientIp"].startswith("127.") and s["expiresAt"] > s["createdAt"] for s in listed)
+    phone_id = next(s["id"] for s in phone.call("GET", "/api/me/sessions").json()["items"] if s["current"])
+    assert laptop.call("DELETE", f"/api/me/sessions/{phone_id}").status == 204
+    assert phone.me().status == 401
+    again = laptop.call("DELETE", f"/api/me/sessions/{phone_id}")
+    assert again.status == 404 and again.json()["type"] == "/problems/not-found"
+    r = laptop.call("DELETE", "/api/me/sessions")
+    assert r.status == 200 and r.json() == {"ended": 1}
+    assert tablet.me().status == 401 and laptop.me().status == 200
+    assert [s["current"] for s in laptop.call("GET", "/api/me/sessions").json()["items"]] == [True]
+    assert api.call("DELETE", "/api/me/sessions").status == 403  # an API key has no session

@@ -38,6 +38,25 @@ def test_a_free_owner_has_one_seat(team):
     assert r.status == 403 and r.json()["type"] == "/problems/requires-plan-pro" and r.json()["feature"] == "team-seats"
 
 
+def test_seats_follow_the_owner_plan_when_inviting_and_when_accepting():
+    owner = signed_in(new_user("seats")[0])
+    grant_plan(owner, "pro")  # 3 seats: the owner and two more
+    t = owner.call("POST", "/api/teams", {"name": "Three seats"}).json()["id"]
+    first, second = new_user("seat1")[0], new_user("seat2")[0]
+    for address in (first, second):
+        assert owner.call("POST", f"/api/teams/{t}/invitations", {"email": address, "role": "viewer"}).status == 201
+    r = owner.call("POST", f"/api/teams/{t}/invitations", {"email": unique_email("seat3"), "role": "viewer"})
+    assert r.status == 403 and r.json()["feature"] == "team-seats" and r.json()["requiredPlan"] == "business"
+    token = mail_token(wait_mail(first, "You are invited to the team"))
+    assert signed_in(first).call("POST", "/api/invitations/accept", {"token": token}).status == 200
+    # The owner moves down to free (one seat): the pending invitation can no longer be accepted.
+    grant_plan(owner, "free")
+    token = mail_token(wait_mail(second, "You are invited to the team"))
+    r = signed_in(second).call("POST", "/api/invitations/accept", {"token": token})
+    assert r.status == 403 and r.json()["feature"] == "team-seats"
+    assert len(owner.call("GET", f"/api/teams/{t}").json()["members"]) == 2
+
+
 def test_team_links_follow_roles_and_the_team_plan(team):
     t = team["team"]
     # The editor is on the free plan personally, but the team (its owner) is on business: aliases are allowed.

@@ -78,6 +78,24 @@ public struct OneTimeToken: Sendable, Equatable {
     }
 }
 
+/// A live sign-in, as its user sees it.
+public struct SessionInfo: Sendable, Equatable {
+    public var publicID: String
+    public var createdAt: Date
+    public var expiresAt: Date
+    public var clientIP: String
+    public var userAgent: String
+
+    /// Creates a session value.
+    public init(publicID: String, createdAt: Date, expiresAt: Date, clientIP: String, userAgent: String) {
+        self.publicID = publicID
+        self.createdAt = createdAt
+        self.expiresAt = expiresAt
+        self.clientIP = clientIP
+        self.userAgent = userAgent
+    }
+}
+
 /// What presenting a refresh token did.
 public enum RefreshOutcome: Sendable, Equatable {
     /// It was valid and unused: it is now used and `newHash` is its successor in the same session.
@@ -113,6 +131,10 @@ public protocol AccountStore: AnyObject {
     /// Ends the session of a refresh token (or `sessionID` of `userID`); the user id, or nil when none was live.
     func endSession(refreshHash: [UInt8]?, sessionID: String?, userID: Int64?, now: Date, reason: String,
                     audit: (Int64) -> AuditEntry) throws(StoreError) -> Int64?
+    /// The user's live sessions, newest first.
+    func sessions(userID: Int64, now: Date) throws(StoreError) -> [SessionInfo]
+    /// Ends every live session of the user but `keeping`; returns how many ended.
+    func endSessions(userID: Int64, keeping: String?, now: Date, reason: String, audit: AuditEntry) throws(StoreError) -> Int
     /// The principal of a live session of an active user.
     func sessionPrincipal(sessionID: String, userPublicID: String) throws(StoreError) -> Principal?
 
