@@ -8,6 +8,13 @@ public final class MariaDBMailOutbox: MailOutbox {
     /// Creates the outbox over a connection.
     public init(connection: MariaDBConnection) { db = connection }
 
+    /// Queues `mail` on `db` (inside the caller's transaction); returns its id.
+    static func insert(_ mail: OutgoingMail, now: Date, on db: MariaDBConnection) throws(StoreError) -> Int64 {
+        try db.execute(
+            "INSERT INTO mail_outbox (recipient, subject, body, created_at, next_attempt_at) VALUES (?, ?, ?, ?, ?)",
+            [.text(mail.to), .text(mail.subject), .text(mail.body), .date(now), .date(now)]).insertID
+    }
+
     public func unsent(id: Int64) throws(StoreError) -> QueuedMail? {
         try db.execute("SELECT id, recipient, subject, body, attempts FROM mail_outbox WHERE id = ? AND sent_at IS NULL",
                        [.int(id)]).rows.first.map(Self.decode)

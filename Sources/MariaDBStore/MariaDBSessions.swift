@@ -41,7 +41,7 @@ public final class MariaDBSessions: AccountStore {
             var token = verification.token
             token.userID = userID
             try insert(token, now: now)
-            let outbox = try insert(verification.mail, now: now)
+            let outbox = try MariaDBMailOutbox.insert(verification.mail, now: now, on: db)
             var entry = audit
             entry.actorUserID = userID
             entry.objectID = publicID
@@ -56,7 +56,7 @@ public final class MariaDBSessions: AccountStore {
         try db.transaction { () throws(StoreError) -> Int64 in
             if let token { try insert(token, now: now) }
             if let audit { try MariaDBAudit.insert(audit, on: db) }
-            return try insert(mail, now: now)
+            return try MariaDBMailOutbox.insert(mail, now: now, on: db)
         }
     }
 
@@ -67,13 +67,6 @@ public final class MariaDBSessions: AccountStore {
             "INSERT INTO one_time_tokens (user_id, purpose, token_hash, email, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)",
             [.int(token.userID), .text(token.purpose.rawValue), .bytes(token.hash), token.email.map(DBValue.text) ?? .null,
              .date(now), .date(token.expiresAt)])
-    }
-
-    @discardableResult
-    private func insert(_ mail: OutgoingMail, now: Date) throws(StoreError) -> Int64 {
-        try db.execute(
-            "INSERT INTO mail_outbox (recipient, subject, body, created_at, next_attempt_at) VALUES (?, ?, ?, ?, ?)",
-            [.text(mail.to), .text(mail.subject), .text(mail.body), .date(now), .date(now)]).insertID
     }
 
     public func peek(tokenHash: [UInt8], purpose: TokenPurpose, now: Date) throws(StoreError) -> (userID: Int64, email: String?)? {
@@ -130,7 +123,7 @@ public final class MariaDBSessions: AccountStore {
             try db.execute("UPDATE refresh_tokens SET used_at = ? WHERE id = ?", [.date(now), .int(tokenID)])
             try db.execute("INSERT INTO refresh_tokens (session_id, token_hash, created_at, expires_at) VALUES (?, ?, ?, ?)",
                            [.int(sessionRow), .bytes(newHash), .date(now), .date(expiresAt)])
-            return .rotated(userID: userID, userPublicID: row[7].text ?? "", sessionID: sessionID)
+            return .rotated(userPublicID: row[7].text ?? "", sessionID: sessionID)
         }
     }
 
@@ -232,7 +225,7 @@ public final class MariaDBSessions: AccountStore {
                                [.text(email), .date(now), .int(userID)])
                 if let verification {
                     try insert(verification.token, now: now)
-                    outbox = try insert(verification.mail, now: now)
+                    outbox = try MariaDBMailOutbox.insert(verification.mail, now: now, on: db)
                 }
             }
             try MariaDBAudit.insert(audit, on: db)

@@ -115,8 +115,7 @@ public final class MariaDBTeams: TeamStore {
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                 """, [.text(publicID), .int(teamID), .text(email), .text(role.rawValue), .bytes(tokenHash), .int(invitedBy),
                       .date(now), .date(expiresAt)])
-            let outbox = try db.execute("INSERT INTO mail_outbox (recipient, subject, body, created_at, next_attempt_at) VALUES (?, ?, ?, ?, ?)",
-                                        [.text(mail.to), .text(mail.subject), .text(mail.body), .date(now), .date(now)]).insertID
+            let outbox = try MariaDBMailOutbox.insert(mail, now: now, on: db)
             try MariaDBAudit.insert(audit, on: db)
             return (TeamInvitation(publicID: publicID, email: email, role: role, createdAt: now, expiresAt: expiresAt), outbox)
         }

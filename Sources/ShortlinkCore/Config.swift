@@ -217,6 +217,14 @@ public struct Config: Sendable, Equatable {
     /// Builds a typed config from raw values, naming the first bad key.
     public init(values: [String: String]) throws(ConfigError) {
         self.init()
+        /// The trimmed contents of the file named by `key` (a secret kept out of the config file), nil when unset.
+        func secretFile(_ key: ConfigKey) throws(ConfigError) -> String? {
+            guard let file = values[key.rawValue], !file.isEmpty else { return nil }
+            guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
+                throw ConfigError(key: key.rawValue, message: "cannot read \(file)")
+            }
+            return text.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
         func int(_ key: ConfigKey, _ range: ClosedRange<Int>) throws(ConfigError) -> Int? {
             guard let raw = values[key.rawValue] else { return nil }
             guard let v = Int(raw), range.contains(v) else {
@@ -244,12 +252,7 @@ public struct Config: Sendable, Equatable {
         if let v = values[ConfigKey.dbSocket.rawValue], !v.isEmpty { dbSocket = v }
         if let v = values[ConfigKey.dbUser.rawValue] { dbUser = v }
         if let v = values[ConfigKey.dbPassword.rawValue] { dbPassword = v }
-        if let file = values[ConfigKey.dbPasswordFile.rawValue], !file.isEmpty {
-            guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
-                throw ConfigError(key: ConfigKey.dbPasswordFile.rawValue, message: "cannot read \(file)")
-            }
-            dbPassword = text.trimmingCharacters(in: .whitespacesAndNewlines)
-        }
+        if let text = try secretFile(.dbPasswordFile) { dbPassword = text }
         if let v = values[ConfigKey.dbName.rawValue] {
             guard !v.isEmpty, v.utf8.allSatisfy({ $0 == UInt8(ascii: "_") || (48...57).contains($0) || (65...90).contains($0) || (97...122).contains($0) }) else {
                 throw ConfigError(key: ConfigKey.dbName.rawValue, message: "must be letters, digits and '_'")
@@ -286,12 +289,7 @@ public struct Config: Sendable, Equatable {
             logLevel = v
         }
         if let v = values[ConfigKey.secretKey.rawValue] { secretKey = Array(v.utf8) }
-        if let file = values[ConfigKey.secretKeyFile.rawValue], !file.isEmpty {
-            guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
-                throw ConfigError(key: ConfigKey.secretKeyFile.rawValue, message: "cannot read \(file)")
-            }
-            secretKey = Array(text.trimmingCharacters(in: .whitespacesAndNewlines).utf8)
-        }
+        if let text = try secretFile(.secretKeyFile) { secretKey = Array(text.utf8) }
         if !secretKey.isEmpty && secretKey.count < 32 {
             let key = values[ConfigKey.secretKeyFile.rawValue]?.isEmpty == false ? ConfigKey.secretKeyFile : ConfigKey.secretKey
             throw ConfigError(key: key.rawValue, message: "must be at least 32 characters of random text (openssl rand -hex 32)")
@@ -307,12 +305,7 @@ public struct Config: Sendable, Equatable {
             smtpURL = v
         }
         if let v = values[ConfigKey.smtpUser.rawValue] { smtpUser = v }
-        if let file = values[ConfigKey.smtpPasswordFile.rawValue], !file.isEmpty {
-            guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
-                throw ConfigError(key: ConfigKey.smtpPasswordFile.rawValue, message: "cannot read \(file)")
-            }
-            smtpPassword = text.trimmingCharacters(in: .whitespacesAndNewlines)
-        }
+        if let text = try secretFile(.smtpPasswordFile) { smtpPassword = text }
         if let v = values[ConfigKey.mailFrom.rawValue] {
             // Local domains (`shortlink@localhost`) are fine as a sender; only the shape is checked.
             guard v.split(separator: "@").count == 2, !v.hasPrefix("@"), !v.hasSuffix("@"),

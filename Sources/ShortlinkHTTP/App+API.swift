@@ -210,17 +210,13 @@ extension ShortlinkApp {
     func sessionPrincipal(_ token: String) throws(Problem) -> Principal {
         var refused = Problem.invalidCredentials
         refused.detail = "the access token is invalid, expired or its session has ended"
-        do {
-            guard let principal = try auth.principal(accessToken: token) else { throw refused }
-            return principal
-        } catch let problem as Problem {
-            throw problem
-        } catch let error as AuthError {
+        let found: Principal?
+        do { found = try auth.principal(accessToken: token) } catch {
             if case .unavailable = error { throw .unavailable("the account database") }
             throw refused
-        } catch {
-            throw .internalError
         }
+        guard let principal = found else { throw refused }
+        return principal
     }
 
     /// The request body as a JSON object: 415 unless JSON, 413 when too large, 400 when malformed.

@@ -135,11 +135,7 @@ extension ShortlinkApp {
             }
         case let p where p.count == 2 && p[0] == "sessions":
             guard method == "DELETE" else { throw .methodNotAllowed(["DELETE"]) }
-            do { try auth.endSession(p[1], by: caller) } catch .invalidToken {
-                throw Problem(slug: "not-found", title: "Not found", status: 404, detail: "no such live session of yours")
-            } catch {
-                try authCall { () throws(AuthError) in throw error }
-            }
+            try authCall { () throws(AuthError) in try auth.endSession(p[1], by: caller) }
             return HTTPResponse(status: 204)
         case ["2fa"]:
             guard method == "GET" else { throw .methodNotAllowed(["GET", "HEAD"]) }
@@ -211,6 +207,7 @@ extension ShortlinkApp {
             case .wrongPassword:
                 throw Problem(slug: "wrong-password", title: "Wrong password", status: 403, detail: "the current password is wrong")
             case .sessionRequired: throw .sessionRequired("account settings")
+            case .notFound(let why): throw Problem(slug: "not-found", title: "Not found", status: 404, detail: why)
             case .conflict(let why):
                 throw Problem(slug: "conflict", title: "Conflict", status: 409, detail: why)
             case .unavailable: throw .unavailable("the account database")

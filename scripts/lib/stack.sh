@@ -98,31 +98,40 @@ stop_mariadb() {
     fi
 }
 
+# ---- small daemons started in the background with a pid file ---------------------------------------
+running() { [ -f "$STACK_DIR/$1.pid" ] && kill -0 "$(cat "$STACK_DIR/$1.pid")" 2>/dev/null; }
+
+wait_port() {  # port name
+    for _ in $(seq 1 50); do
+        (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return
+        sleep 0.1
+    done
+    die "$2 did not start"
+}
+
+stop_pidfile() {  # name: TERM the process of $STACK_DIR/<name>.pid, wait up to 5 s
+    if [ -f "$STACK_DIR/$1.pid" ]; then
+        local pid; pid=$(cat "$STACK_DIR/$1.pid")
+        kill "$pid" 2>/dev/null || true
+        for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+        rm -f "$STACK_DIR/$1.pid"
+    fi
+}
+
 # ---- memcached -------------------------------------------------------------------------------------
 start_memcached() {
     mkdir -p "$STACK_DIR"
-    if [ -f "$STACK_DIR/memcached.pid" ] && kill -0 "$(cat "$STACK_DIR/memcached.pid")" 2>/dev/null; then return; fi
+    if running memcached; then return; fi
     if (exec 3<>"/dev/tcp/127.0.0.1/$MEMCACHED_PORT") 2>/dev/null; then
         die "port $MEMCACHED_PORT is taken by another process; stop it or choose MEMCACHED_PORT"
     fi
     say "starting memcached on 127.0.0.1:$MEMCACHED_PORT"
     (memcached -u root -l 127.0.0.1 -p "$MEMCACHED_PORT" -U 0 -m 128 -c 4096 -t 2 </dev/null >>"$STACK_DIR/memcached.log" 2>&1 &
      echo $! > "$STACK_DIR/memcached.pid")
-    for _ in $(seq 1 50); do
-        (exec 3<>"/dev/tcp/127.0.0.1/$MEMCACHED_PORT") 2>/dev/null && return
-        sleep 0.1
-    done
-    die "memcached did not start"
+    wait_port "$MEMCACHED_PORT" memcached
 }
 
-stop_memcached() {
-    if [ -f "$STACK_DIR/memcached.pid" ]; then
-        local pid; pid=$(cat "$STACK_DIR/memcached.pid")
-        kill "$pid" 2>/dev/null || true
-        for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-        rm -f "$STACK_DIR/memcached.pid"
-    fi
-}
+stop_memcached() { stop_pidfile memcached; }
 
 # ---- mail sink (a real SMTP server; every message lands in $STACK_DIR/mail/NNNNNN.eml) ---------------
 install_mailsink() {
@@ -132,25 +141,14 @@ install_mailsink() {
 
 start_mailsink() {
     [ -n "${SMTP_PORT:-}" ] || return 0
-    if [ -f "$STACK_DIR/mailsink.pid" ] && kill -0 "$(cat "$STACK_DIR/mailsink.pid")" 2>/dev/null; then return; fi
+    if running mailsink; then return; fi
     say "starting the mail sink on 127.0.0.1:$SMTP_PORT (messages in $STACK_DIR/mail/)"
     (python3 "$ROOT/scripts/lib/mailsink.py" 127.0.0.1 "$SMTP_PORT" "$STACK_DIR/mail" </dev/null >>"$STACK_DIR/mailsink.log" 2>&1 &
      echo $! > "$STACK_DIR/mailsink.pid")
-    for _ in $(seq 1 50); do
-        (exec 3<>"/dev/tcp/127.0.0.1/$SMTP_PORT") 2>/dev/null && return
-        sleep 0.1
-    done
-    die "the mail sink did not start"
+    wait_port "$SMTP_PORT" "the mail sink"
 }
 
-stop_mailsink() {
-    if [ -f "$STACK_DIR/mailsink.pid" ]; then
-        local pid; pid=$(cat "$STACK_DIR/mailsink.pid")
-        kill "$pid" 2>/dev/null || true
-        for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-        rm -f "$STACK_DIR/mailsink.pid"
-    fi
-}
+stop_mailsink() { stop_pidfile mailsink; }
 
 # ---- shortlinkd --------------------------------------------------------------------------------------
 write_config() {
@@ -201,7 +199,7 @@ start_pool() {
     die "shortlinkd did not start"
 }
 
-pool_running() { [ -f "$STACK_DIR/shortlinkd.pid" ] && kill -0 "$(cat "$STACK_DIR/shortlinkd.pid")" 2>/dev/null; }
+pool_running() { running shortlinkd; }
 
 stop_pool() {
     if pool_running; then

@@ -99,7 +99,7 @@ public struct SessionInfo: Sendable, Equatable {
 /// What presenting a refresh token did.
 public enum RefreshOutcome: Sendable, Equatable {
     /// It was valid and unused: it is now used and `newHash` is its successor in the same session.
-    case rotated(userID: Int64, userPublicID: String, sessionID: String)
+    case rotated(userPublicID: String, sessionID: String)
     /// It had been used already: the whole session (the token family) is now revoked.
     case reused(userID: Int64, sessionID: String)
     /// Unknown, expired, or its session ended.

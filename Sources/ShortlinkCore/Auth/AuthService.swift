@@ -19,6 +19,8 @@ public enum AuthError: Error, Equatable, Sendable {
     case wrongPassword
     /// Account settings can only be changed from a signed-in session, not with an API key.
     case sessionRequired
+    /// Nothing of the caller's by that id (e.g. a session that already ended).
+    case notFound(String)
     /// The request does not fit the account's state (e.g. 2FA already on).
     case conflict(String)
     case unavailable(String)
@@ -146,8 +148,7 @@ public final class AuthService {
     /// checking the password.
     public func login(email rawEmail: String, password: String, clientIP: String, userAgent: String) throws(AuthError) -> LoginResult {
         let email = EmailAddress.normalize(rawEmail)
-        let accountKey = "sl1:lf:a:" + Secrets.hex(Array(Secrets.sha256(email).prefix(12)))
-        let ipKey = "sl1:lf:ip:" + clientIP
+        let (accountKey, ipKey) = Self.failureKeys(email: email, clientIP: clientIP)
         try checkThrottle(accountKey: accountKey, ipKey: ipKey)
         let user: UserAccount?
         do { user = try store.user(email: email) } catch { throw Self.map(error) }
@@ -183,16 +184,15 @@ public final class AuthService {
         do { pending = try store.peek(tokenHash: hash, purpose: .login2FA, now: clock.now) } catch { throw Self.map(error) }
         guard let pending else { throw .invalidToken }
         let user = try loadUser(pending.userID)
-        let accountKey = "sl1:lf:a:" + Secrets.hex(Array(Secrets.sha256(user.email).prefix(12)))
-        let ipKey = "sl1:lf:ip:" + clientIP
+        let (accountKey, ipKey) = Self.failureKeys(email: user.email, clientIP: clientIP)
         try checkThrottle(accountKey: accountKey, ipKey: ipKey)
         guard user.isActive, try checkSecondFactor(user, code: code) else {
             recordFailure(accountKey: accountKey, ipKey: ipKey)
             throw .invalidCode
         }
-        do {
-            guard try store.consume(tokenHash: hash, purpose: .login2FA, now: clock.now) != nil else { throw AuthError.invalidToken }
-        } catch let e as AuthError { throw e } catch let e as StoreError { throw Self.map(e) } catch { throw .internalError("\(error)") }
+        guard try call({ () throws(StoreError) in try store.consume(tokenHash: hash, purpose: .login2FA, now: clock.now) }) != nil else {
+            throw .invalidToken
+        }
         failures.reset(accountKey)
         return try startSession(user, clientIP: clientIP, userAgent: userAgent, action: "auth.login")
     }
@@ -214,7 +214,7 @@ public final class AuthService {
             try? store.record(AuditEntry(occurredAt: now, actorUserID: userID, actorKeyID: nil, actorIP: "",
                                          action: "auth.refresh_reused", objectType: "session", objectID: sessionID))
             throw .refreshReused
-        case .rotated(_, let userPublicID, let sessionID):
+        case .rotated(let userPublicID, let sessionID):
             return SessionTokens(accessToken: accessToken(userPublicID: userPublicID, sessionID: sessionID, now: now),
                                  accessExpiresIn: settings.accessTTL, refreshToken: next, refreshExpiresIn: settings.refreshTTL)
         }
@@ -223,14 +223,14 @@ public final class AuthService {
     /// Ends the session of a refresh token (or the caller's current session): its access tokens stop at once.
     public func logout(refreshToken: String?, principal: Principal?, clientIP: String) throws(AuthError) {
         let now = clock.now
-        do {
-            let ended = try store.endSession(
+        let ended = try call { () throws(StoreError) in
+            try store.endSession(
                 refreshHash: refreshToken.map { Secrets.sha256($0) }, sessionID: refreshToken == nil ? principal?.sessionID : nil,
                 userID: refreshToken == nil ? principal?.userID : nil, now: now, reason: "logout",
                 audit: { AuditEntry(occurredAt: now, actorUserID: $0, actorKeyID: nil, actorIP: clientIP, action: "auth.logout",
                                     objectType: "session", objectID: "") })
-            if ended == nil && refreshToken != nil { throw AuthError.invalidToken }
-        } catch let e as AuthError { throw e } catch let e as StoreError { throw Self.map(e) } catch { throw .internalError("\(error)") }
+        }
+        if ended == nil && refreshToken != nil { throw .invalidToken }
     }
 
     /// The principal behind an access token, or nil when its session ended or its user was disabled.
@@ -245,15 +245,15 @@ public final class AuthService {
     /// Verifies the address a mailed token was sent to.
     public func verifyEmail(token: String, clientIP: String) throws(AuthError) {
         let now = clock.now
-        do {
-            guard let found = try store.consume(tokenHash: Secrets.sha256(token), purpose: .verifyEmail, now: now),
-                  let email = found.email else { throw AuthError.invalidToken }
-            let ok = try store.markEmailVerified(
+        let found = try call { () throws(StoreError) in try store.consume(tokenHash: Secrets.sha256(token), purpose: .verifyEmail, now: now) }
+        guard let found, let email = found.email else { throw .invalidToken }
+        let verified = try call { () throws(StoreError) in
+            try store.markEmailVerified(
                 userID: found.userID, email: email, now: now,
                 audit: AuditEntry(occurredAt: now, actorUserID: found.userID, actorKeyID: nil, actorIP: clientIP,
                                   action: "user.email_verified", objectType: "user", objectID: "", details: ["email": email]))
-            if !ok { throw AuthError.invalidToken }
-        } catch let e as AuthError { throw e } catch let e as StoreError { throw Self.map(e) } catch { throw .internalError("\(error)") }
+        }
+        if !verified { throw .invalidToken }
     }
 
     /// Mails a new verification link to the caller's current address.
@@ -304,12 +304,14 @@ public final class AuthService {
         guard let pending else { throw .invalidToken }
         let user = try loadUser(pending.userID)
         let phc = try newPasswordHash(newPassword, email: user.email, field: "newPassword")
-        do {
-            guard try store.consume(tokenHash: hash, purpose: .resetPassword, now: now) != nil else { throw AuthError.invalidToken }
+        guard try call({ () throws(StoreError) in try store.consume(tokenHash: hash, purpose: .resetPassword, now: now) }) != nil else {
+            throw .invalidToken
+        }
+        try call { () throws(StoreError) in
             try store.setPassword(userID: user.id, hash: phc, now: now, keepingSession: nil,
                                   audit: AuditEntry(occurredAt: now, actorUserID: user.id, actorKeyID: nil, actorIP: clientIP,
                                                     action: "auth.password_reset", objectType: "user", objectID: user.publicID))
-        } catch let e as AuthError { throw e } catch let e as StoreError { throw Self.map(e) } catch { throw .internalError("\(error)") }
+        }
     }
 
     /// Changes the caller's password after checking the current one; other sessions end.
@@ -424,11 +426,11 @@ public final class AuthService {
     public func endSession(_ publicID: String, by principal: Principal) throws(AuthError) {
         guard principal.sessionID != nil else { throw .sessionRequired }
         let now = clock.now
-        do {
-            let ended = try store.endSession(refreshHash: nil, sessionID: publicID, userID: principal.userID, now: now, reason: "revoked",
-                                             audit: { _ in .by(principal, at: now, "auth.session_revoke", "session", publicID) })
-            if ended == nil { throw AuthError.invalidToken }
-        } catch let e as AuthError { throw e } catch let e as StoreError { throw Self.map(e) } catch { throw .internalError("\(error)") }
+        let ended = try call { () throws(StoreError) in
+            try store.endSession(refreshHash: nil, sessionID: publicID, userID: principal.userID, now: now, reason: "revoked",
+                                 audit: { _ in .by(principal, at: now, "auth.session_revoke", "session", publicID) })
+        }
+        if ended == nil { throw .notFound("no such live session of yours") }
     }
 
     /// Ends every session of the caller but the current one ("sign out everywhere else"); returns how many.
@@ -490,6 +492,12 @@ public final class AuthService {
         }
     }
 
+    /// The failed-login counters of an account (by a hash of its email, never the address itself) and of a
+    /// client address.
+    static func failureKeys(email: String, clientIP: String) -> (account: String, ip: String) {
+        ("sl1:lf:a:" + Secrets.hex(Array(Secrets.sha256(email).prefix(12))), "sl1:lf:ip:" + clientIP)
+    }
+
     private func recordFailure(accountKey: String, ipKey: String) {
         _ = failures.increment(accountKey, ttlSeconds: Self.failureWindow)
         _ = failures.increment(ipKey, ttlSeconds: Self.failureWindow)
@@ -534,6 +542,12 @@ public final class AuthService {
     /// A recovery code as typed: lower case, without dashes or spaces.
     static func canonicalRecovery(_ code: String) -> String {
         code.lowercased().filter { $0 != "-" && $0 != " " }
+    }
+
+    /// Runs a store call, mapping its errors to the service's.
+    @discardableResult
+    private func call<T>(_ body: () throws(StoreError) -> T) throws(AuthError) -> T {
+        do { return try body() } catch { throw Self.map(error) }
     }
 
     static func map(_ error: StoreError) -> AuthError {
