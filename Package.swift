@@ -66,6 +66,7 @@ let package = Package(
         // Tests: pure unit, against real MariaDB/memcached; end-to-end tests are in Tests/e2e (pytest through nginx).
         .testTarget(name: "LinkDomainTests", dependencies: ["LinkDomain"]),
         .testTarget(name: "PreforkTests", dependencies: ["Prefork"]),
+        .testTarget(name: "ShortlinkHTTPTests", dependencies: ["ShortlinkHTTP"]),
         .testTarget(name: "ShortlinkCoreTests", dependencies: ["ShortlinkCore", "LinkDomain", "QRCode"]),
         .testTarget(name: "StorageTests", dependencies: ["MariaDBStore", "MemcachedCache", "ShortlinkCore", "LinkDomain", "ClickSpool"]),
     ]

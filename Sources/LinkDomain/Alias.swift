@@ -6,12 +6,10 @@ public enum AliasRules {
     public static let minCustomLength = 3
     /// Longest alias (custom or generated); also bounds the cache key.
     public static let maxLength = 64
-    /// Paths the service itself uses or may use; compared case-insensitively.
-    public static let reserved: Set<String> = [
-        "api", "admin", "static", "health", "healthz", "status", "metrics", "assets", "login", "logout",
-        "register", "signup", "dashboard", "docs", "favicon", "robots", "well-known", "www", "app", "auth",
-        "qr", "preview", "settings", "account", "support", "help", "v1", "v2",
-    ]
+    /// Words no custom alias may be, compared case-insensitively: every product path (`ProductPaths`) and
+    /// the words that read as part of the product.
+    public static let reserved: Set<String> =
+        Set(ProductPaths.segments.map { $0.lowercased() }).union(ProductPaths.confusableWords)
 
     /// True when `byte` may appear in any code.
     @inline(__always)

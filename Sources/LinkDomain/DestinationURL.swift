@@ -8,8 +8,10 @@ public enum DestinationURL {
     /// Checks `raw` as a destination on field `field`; returns it trimmed of surrounding spaces.
     ///
     /// Only absolute http and https URLs with a host are accepted; no credentials in the URL (a classic
-    /// phishing disguise), no control characters, and no link to one of `ownHosts` (it would loop).
-    public static func validate(_ raw: String, field: String = "longUrl", ownHosts: Set<String>) throws(ValidationError) -> String {
+    /// phishing disguise), no control characters, and never a host that is ours: one of `ownHosts`, or this
+    /// machine (`localhost`, a loopback or unspecified address) in any spelling a browser reads the same
+    /// (`Host`), since such a link would redirect to itself.
+    public static func validate(_ raw: String, field: String = "longUrl", ownHosts: Set<URLHost>) throws(ValidationError) -> String {
         let value = raw.trimmingCharacters(in: .whitespaces)
         if value.isEmpty { throw .field(field, "url.required", "must not be empty") }
         if value.utf8.count > maxLength {
@@ -27,16 +29,29 @@ public enum DestinationURL {
         guard scheme == "http" || scheme == "https" else {
             throw .field(field, "url.scheme", "must use http or https")
         }
-        guard let host = components.host?.lowercased(), !host.isEmpty else {
+        guard let decoded = components.host, !decoded.isEmpty else {
             throw .field(field, "url.host", "must name a host")
+        }
+        guard let host = URLHost(parsing: asciiHost(decoded)) else {
+            throw .field(field, "url.host", "must name a valid host")
         }
         if components.user != nil || components.password != nil {
             throw .field(field, "url.credentials", "must not contain a user name or password")
         }
-        let bareHost = host.hasSuffix(".") ? String(host.dropLast()) : host
-        if ownHosts.contains(bareHost) {
-            throw .field(field, "url.loop", "must not point to this shortener's own domain")
+        if host.isThisMachine || ownHosts.contains(host) {
+            throw .field(field, "url.loop", "must not point to this shortener's own hosts")
         }
         return value
+    }
+
+    /// The host as a browser would look it up: `decoded` (percent-decoded, as URLComponents gives it) put
+    /// through IDNA (UTS #46: fullwidth and other compatibility letters folded, then Punycode), so that
+    /// `ｌｏｃａｌｈｏｓｔ` and `localhost` are one host. Characters that cannot stand in a host stay
+    /// percent-encoded, and `URLHost` refuses them.
+    static func asciiHost(_ decoded: String) -> String {
+        if decoded.hasPrefix("[") { return decoded }
+        var c = URLComponents()
+        c.host = decoded
+        return c.encodedHost ?? decoded
     }
 }

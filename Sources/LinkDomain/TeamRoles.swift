@@ -44,12 +44,10 @@ public enum TeamPermissions {
     }
 }
 
-/// A team name: 1 to 100 characters after trimming, no control characters.
+/// A team name: the `TextRule.name` rule (1 to 100 code points after trimming and NFC, no controls).
 public enum TeamName {
-    /// Validates field `name`.
-    public static func validate(_ name: String) throws(ValidationError) {
-        guard (1...100).contains(name.count), !name.unicodeScalars.contains(where: { $0.value < 32 || $0.value == 127 }) else {
-            throw .field("name", "name.length", "must be 1 to 100 characters without control characters")
-        }
+    /// The stored form of field `name`.
+    public static func validate(_ name: String) throws(ValidationError) -> String {
+        try TextRule.name.validate(name, field: "name")
     }
 }

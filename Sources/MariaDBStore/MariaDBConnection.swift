@@ -66,7 +66,10 @@ public final class MariaDBConnection {
         mysql_options(m, MYSQL_OPT_READ_TIMEOUT, &io)
         mysql_options(m, MYSQL_OPT_WRITE_TIMEOUT, &io)
         mysql_options(m, MYSQL_SET_CHARSET_NAME, "utf8mb4")
-        mysql_options(m, MYSQL_INIT_COMMAND, "SET time_zone = '+00:00'")
+        // Strict whatever the server's default: a value that does not fit its column is an error, never
+        // silently cut or zeroed (validation keeps every accepted value within its column).
+        mysql_options(m, MYSQL_INIT_COMMAND, "SET time_zone = '+00:00', sql_mode = "
+                      + "'STRICT_ALL_TABLES,NO_ZERO_IN_DATE,NO_ZERO_DATE,ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION'")
         let host: String? = options.socket == nil ? options.host : nil
         guard mysql_real_connect(m, host, options.user, options.password, options.database, options.port,
                                  options.socket, 0) != nil else {

@@ -76,6 +76,21 @@ public final class MariaDBLinkStore: LinkStore {
         }
     }
 
+    /// The links (of any domain) whose code is one of `codes`, exactly, with their owner's email: for the
+    /// operator's report of links that a newly reserved product path shadows.
+    public func links(holdingCodes codes: [String]) throws(StoreError) -> [(link: Link, ownerEmail: String?)] {
+        guard !codes.isEmpty else { return [] }
+        let marks = Array(repeating: "?", count: codes.count).joined(separator: ", ")
+        let r = try db.execute(
+            """
+            SELECT \(Self.columns), (SELECT u.email FROM users u WHERE u.id = links.owner_user_id)
+            FROM links WHERE code IN (\(marks)) ORDER BY code, id
+            """, codes.map(DBValue.text), isRead: true)
+        var out: [(link: Link, ownerEmail: String?)] = []
+        for row in r.rows { out.append((try Self.decode(row), row[13].text)) }
+        return out
+    }
+
     private static func decode(_ row: [DBValue]) throws(StoreError) -> Link {
         guard let id = row[0].int, let publicID = row[1].text, let domainID = row[2].int, let code = row[3].text,
               let url = row[4].text, let status = row[5].int, let type = RedirectType(rawValue: Int(status)),

@@ -58,11 +58,9 @@ public final class APIKeyService {
 
     /// A new key for the caller; the returned secret is shown once.
     public func create(name: String, scopes: [String], by principal: Principal) throws(APIKeyError) -> (APIKeyInfo, String) {
-        let trimmed = name.trimmingCharacters(in: .whitespaces)
         var errors: [FieldError] = []
-        if trimmed.isEmpty || trimmed.count > 100 {
-            errors.append(FieldError(field: "name", code: "name.length", message: "must be 1 to 100 characters"))
-        }
+        var trimmed = ""
+        do { trimmed = try TextRule.name.validate(name, field: "name") } catch { errors += error.errors }
         let unknown = scopes.filter { !APIKeySecret.knownScopes.contains($0) }
         if scopes.isEmpty || !unknown.isEmpty {
             errors.append(FieldError(field: "scopes", code: "scopes.invalid",

@@ -1,4 +1,5 @@
 import Foundation
+import LinkDomain
 
 /// Every configuration key, in one place. Values come from the config file (`KEY=value` lines, usable as a
 /// systemd EnvironmentFile) and are overridden by the environment.
@@ -75,6 +76,9 @@ public enum ConfigKey: String, CaseIterable, Sendable {
     case mailFrom = "SHORTLINK_MAIL_FROM"
     /// Where the web app lives, for links in mail (defaults to the base URL).
     case appURL = "SHORTLINK_APP_URL"
+    /// Other host names and addresses under which this service is reached (a load balancer's name, the
+    /// servers' public addresses), comma-separated: links may not point to them, or they would loop.
+    case ownHosts = "SHORTLINK_OWN_HOSTS"
     /// `app` (default) or `noop`, a do-nothing responder used by scripts/bench to measure the FastCGI hop.
     case responder = "SHORTLINK_RESPONDER"
 }
@@ -157,6 +161,8 @@ public struct Config: Sendable, Equatable {
     public var mailFrom: String = "shortlink@localhost"
     /// Web app URL for links in mail; empty: the base URL.
     public var appURL: String = ""
+    /// Extra hosts of this service (`SHORTLINK_OWN_HOSTS`), canonical.
+    public var extraOwnHosts: [URLHost] = []
 
     /// The defaults.
     public init() {}
@@ -171,6 +177,16 @@ public struct Config: Sendable, Equatable {
 
     /// Where links in mail point.
     public var webURL: String { appURL.isEmpty ? baseURL : appURL }
+
+    /// Every host that reaches this service, canonical: the short domain, the web app's host and
+    /// `SHORTLINK_OWN_HOSTS`. (Loopback and `localhost` spellings are refused by `DestinationURL` anyway.)
+    public var ownHosts: Set<URLHost> {
+        var hosts = Set(extraOwnHosts)
+        for url in [baseURL, appURL] where !url.isEmpty {
+            if let raw = URLComponents(string: url)?.percentEncodedHost, let host = URLHost(parsing: raw) { hosts.insert(host) }
+        }
+        return hosts
+    }
 
     /// The host of `baseURL`, lower-cased: the default short domain.
     public var shortHost: String {
@@ -307,10 +323,9 @@ public struct Config: Sendable, Equatable {
         if let v = values[ConfigKey.smtpUser.rawValue] { smtpUser = v }
         if let text = try secretFile(.smtpPasswordFile) { smtpPassword = text }
         if let v = values[ConfigKey.mailFrom.rawValue] {
-            // Local domains (`shortlink@localhost`) are fine as a sender; only the shape is checked.
-            guard v.split(separator: "@").count == 2, !v.hasPrefix("@"), !v.hasSuffix("@"),
-                  !v.unicodeScalars.contains(where: { $0.value <= 32 || "<>,;\"".unicodeScalars.contains($0) }) else {
-                throw ConfigError(key: ConfigKey.mailFrom.rawValue, message: "must be an email address")
+            // The product's one rule for addresses (local domains such as `shortlink@localhost` pass it).
+            guard EmailAddress.isValid(v) else {
+                throw ConfigError(key: ConfigKey.mailFrom.rawValue, message: "must be an email address such as shortlink@example.com")
             }
             mailFrom = v
         }
@@ -320,6 +335,17 @@ public struct Config: Sendable, Equatable {
                 throw ConfigError(key: ConfigKey.appURL.rawValue, message: "must be an http(s) URL")
             }
             appURL = v
+        }
+        if let v = values[ConfigKey.ownHosts.rawValue] {
+            extraOwnHosts = []
+            for item in v.split(separator: ",") {
+                let name = item.trimmingCharacters(in: .whitespaces)
+                if name.isEmpty { continue }
+                guard let host = URLHost(parsing: name) else {
+                    throw ConfigError(key: ConfigKey.ownHosts.rawValue, message: "'\(name)' is not a host name or IP address")
+                }
+                extraOwnHosts.append(host)
+            }
         }
         if let v = values[ConfigKey.responder.rawValue] {
             guard v == "app" || v == "noop" else { throw ConfigError(key: ConfigKey.responder.rawValue, message: "must be app or noop") }

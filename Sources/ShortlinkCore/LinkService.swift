@@ -76,11 +76,11 @@ public final class LinkService {
     /// The default domain's row id.
     public let domainID: Int64
     /// Hosts that are ours (a link to them would loop).
-    public let ownHosts: Set<String>
+    public let ownHosts: Set<URLHost>
 
     /// Creates the service.
     public init(store: LinkStore, plans: PlanStore, teams: TeamDirectory, cache: LinkCache, clock: Clock, domainID: Int64,
-                ownHosts: Set<String>, logger: Logger) {
+                ownHosts: Set<URLHost>, logger: Logger) {
         self.teams = teams
         self.store = store
         self.plans = plans

@@ -153,8 +153,8 @@ public final class TeamService {
 
     public func create(name raw: String, by principal: Principal) throws(TeamError) -> TeamView {
         try requireScope(principal, "links:write")
-        let name = raw.trimmingCharacters(in: .whitespacesAndNewlines)
-        do { try TeamName.validate(name) } catch { throw .validation(error) }
+        let name: String
+        do { name = try TeamName.validate(raw) } catch { throw .validation(error) }
         let now = clock.now
         let team = try call { () throws(StoreError) in
             try store.create(name: name, ownerUserID: principal.userID, now: now,
@@ -186,8 +186,8 @@ public final class TeamService {
     public func rename(_ teamID: String, name raw: String, by principal: Principal) throws(TeamError) -> TeamView {
         try requireScope(principal, "links:write")
         let (team, _) = try membership(teamID, principal, .manageTeam)
-        let name = raw.trimmingCharacters(in: .whitespacesAndNewlines)
-        do { try TeamName.validate(name) } catch { throw .validation(error) }
+        let name: String
+        do { name = try TeamName.validate(raw) } catch { throw .validation(error) }
         let now = clock.now
         try call { () throws(StoreError) in
             try store.rename(teamID: team.id, name: name, now: now, audit: audit(principal, now, "team.rename", team, ["name": name]))

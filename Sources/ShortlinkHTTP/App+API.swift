@@ -128,12 +128,13 @@ extension ShortlinkApp {
         let body = try jsonBody(request)
         var errors: [FieldError] = []
         let longURL = body.string("longUrl", errors: &errors)
-        let alias = body.string("customAlias", errors: &errors)
-        let expiry = body.string("expirationDate", errors: &errors)
-        let type = body.int("redirectType", errors: &errors)
-        let team = body.string("teamId", errors: &errors)
+        // The optional members are nullable: null means "none", as the spec says.
+        let alias = body.string("customAlias", nullable: true, errors: &errors)
+        let expiry = body.string("expirationDate", nullable: true, errors: &errors)
+        let type = body.int("redirectType", nullable: true, errors: &errors)
+        let team = body.string("teamId", nullable: true, errors: &errors)
         guard case .value(let url) = longURL else {
-            if longURL == .absent || longURL == .null, !errors.contains(where: { $0.field == "longUrl" }) {
+            if longURL == .absent, !errors.contains(where: { $0.field == "longUrl" }) {
                 errors.insert(FieldError(field: "longUrl", code: "url.required", message: "is required"), at: 0)
             }
             throw .validation(ValidationError(errors))
@@ -156,7 +157,7 @@ extension ShortlinkApp {
         var errors: [FieldError] = []
         var patch = UpdateLinkRequest()
         patch.longURL = body.string("longUrl", errors: &errors)
-        patch.expirationDate = body.string("expirationDate", errors: &errors)
+        patch.expirationDate = body.string("expirationDate", nullable: true, errors: &errors)  // null removes it
         patch.isActive = body.bool("isActive", errors: &errors)
         patch.redirectType = body.int("redirectType", errors: &errors)
         guard errors.isEmpty else { throw .validation(ValidationError(errors)) }
@@ -219,10 +220,10 @@ extension ShortlinkApp {
         return principal
     }
 
-    /// The request body as a JSON object: 415 unless JSON, 413 when too large, 400 when malformed.
+    /// The request body as a JSON object: 415 unless `application/json` (UTF-8), 413 when too large, 400
+    /// when malformed.
     func jsonBody(_ request: HTTPRequest) throws(Problem) -> JSONObject {
-        let type = (request.header("content-type") ?? "").lowercased()
-        guard type.hasPrefix("application/json") || (type.hasPrefix("application/") && type.contains("+json")) else {
+        guard let type = MediaType(parsing: request.header("content-type") ?? ""), type.isJSON else {
             throw .unsupportedMediaType
         }
         if let length = request.contentLength, length > maxBody { throw .tooLarge(maxBody) }

@@ -67,7 +67,15 @@ public final class ShortlinkApp {
             if request.method == "HEAD" { response.omitBody = true }
             return (response, nil)
         }
+        // The product's own paths are answered by the product, never looked up as short links: no link can
+        // stand in for a page that the product serves, mails or has announced.
+        if ProductPaths.isProductPath(path[...]) { return (productPage(request), nil) }
         return redirect(request)
+    }
+
+    /// A product path that has no page (yet): 404 from the product, negotiated like every error page.
+    func productPage(_ request: HTTPRequest) -> HTTPResponse {
+        page(for: Problem(slug: "not-found", title: "Not found", status: 404, detail: "there is no page at this address"), request)
     }
 
     // MARK: The redirect
@@ -131,9 +139,8 @@ public final class ShortlinkApp {
 
     /// A problem as JSON for API clients, or as a small HTML page for browsers.
     func page(for problem: Problem, _ request: HTTPRequest) -> HTTPResponse {
-        let accept = request.header("accept") ?? ""
         var response: HTTPResponse
-        if accept.contains("json") && !accept.contains("text/html") {
+        if Self.prefersJSON(request.header("accept")) {
             response = problem.response()
         } else {
             let html = """
@@ -150,6 +157,19 @@ public final class ShortlinkApp {
         response.headers.append(("Cache-Control", "no-store"))
         if request.method == "HEAD" { response.omitBody = true }
         return response
+    }
+}
+
+extension ShortlinkApp {
+    static let htmlType = MediaType(parsing: "text/html")!
+    static let problemTypes = [MediaType(parsing: "application/problem+json")!, MediaType(parsing: "application/json")!]
+
+    /// True when the `Accept` header weighs JSON (problem+json or plain JSON) above HTML (RFC 9110 §12.5.1);
+    /// HTML wins ties and answers clients that accept neither.
+    static func prefersJSON(_ accept: String?) -> Bool {
+        let header = AcceptHeader(accept)
+        let json = problemTypes.map(header.quality(of:)).max() ?? 0
+        return json > header.quality(of: htmlType)
     }
 }
 

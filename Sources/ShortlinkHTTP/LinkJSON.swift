@@ -26,27 +26,11 @@ struct LinkBody: Encodable {
     }
 }
 
-/// Any JSON value, decoded exactly: booleans stay booleans, numbers stay numbers.
-enum JSONValue: Decodable {
-    case null
-    case bool(Bool)
-    case number(Double)
-    case string(String)
-    case array([JSONValue])
-    case object([String: JSONValue])
-
-    init(from decoder: Decoder) throws {
-        let c = try decoder.singleValueContainer()
-        if c.decodeNil() { self = .null }
-        else if let b = try? c.decode(Bool.self) { self = .bool(b) }
-        else if let d = try? c.decode(Double.self) { self = .number(d) }
-        else if let s = try? c.decode(String.self) { self = .string(s) }
-        else if let a = try? c.decode([JSONValue].self) { self = .array(a) }
-        else { self = .object(try c.decode([String: JSONValue].self)) }
-    }
-}
-
 /// Reads request bodies: a JSON object, with typed field access that tells absent from null.
+///
+/// A member that is present with the wrong type is a field error. `null` is accepted only where the caller
+/// says the field is nullable (where the API documents null as "none" or "remove"); elsewhere it is the
+/// wrong type, as the spec says.
 struct JSONObject {
     let fields: [String: JSONValue]
 
@@ -54,67 +38,61 @@ struct JSONObject {
     init(parsing bytes: [UInt8]) throws(Problem) {
         guard !bytes.isEmpty else { throw .malformedJSON("the request body is empty") }
         let value: JSONValue
-        do { value = try JSONDecoder().decode(JSONValue.self, from: Data(bytes)) } catch {
-            throw .malformedJSON("the request body is not valid JSON")
+        do { value = try StrictJSONParser.parse(bytes) } catch {
+            throw .malformedJSON("the request body is not valid JSON: \(error.description)")
         }
         guard case .object(let object) = value else { throw .malformedJSON("the request body must be a JSON object") }
         fields = object
     }
 
-    /// A string field: absent, null or a string; other types are field errors.
-    func string(_ key: String, errors: inout [FieldError]) -> PatchField<String> {
+    /// The member `key`: `.absent`, `.null` (only when `nullable`), or the value `convert` makes of it; any
+    /// other value is the field error `code`.
+    private func member<T>(_ key: String, nullable: Bool, errors: inout [FieldError], code: String, message: String,
+                           _ convert: (JSONValue) -> T?) -> PatchField<T> {
         switch fields[key] {
         case nil: return .absent
-        case .null?: return .null
-        case .string(let s)?: return .value(s)
-        default:
-            errors.append(FieldError(field: key, code: "type.string", message: "must be a string"))
+        case .null? where nullable: return .null
+        case let value?:
+            if let converted = convert(value) { return .value(converted) }
+            errors.append(FieldError(field: key, code: code, message: nullable ? "\(message) or null" : message))
             return .absent
+        }
+    }
+
+    /// A string field.
+    func string(_ key: String, nullable: Bool = false, errors: inout [FieldError]) -> PatchField<String> {
+        member(key, nullable: nullable, errors: &errors, code: "type.string", message: "must be a string") {
+            if case .string(let s) = $0 { return s }
+            return nil
         }
     }
 
     /// An integer field.
-    func int(_ key: String, errors: inout [FieldError]) -> PatchField<Int> {
-        switch fields[key] {
-        case nil: return .absent
-        case .null?: return .null
-        case .number(let d)? where d == d.rounded() && abs(d) < 1e15: return .value(Int(d))
-        default:
-            errors.append(FieldError(field: key, code: "type.integer", message: "must be an integer"))
-            return .absent
+    func int(_ key: String, nullable: Bool = false, errors: inout [FieldError]) -> PatchField<Int> {
+        member(key, nullable: nullable, errors: &errors, code: "type.integer", message: "must be an integer") {
+            if case .number(let d) = $0, d == d.rounded(), abs(d) < 1e15 { return Int(d) }
+            return nil
         }
     }
 
     /// An array of strings.
-    func strings(_ key: String, errors: inout [FieldError]) -> PatchField<[String]> {
-        switch fields[key] {
-        case nil: return .absent
-        case .null?: return .null
-        case .array(let items)?:
+    func strings(_ key: String, nullable: Bool = false, errors: inout [FieldError]) -> PatchField<[String]> {
+        member(key, nullable: nullable, errors: &errors, code: "type.strings", message: "must be an array of strings") {
+            guard case .array(let items) = $0 else { return nil }
             var out: [String] = []
             for item in items {
-                guard case .string(let s) = item else {
-                    errors.append(FieldError(field: key, code: "type.strings", message: "must be an array of strings"))
-                    return .absent
-                }
+                guard case .string(let s) = item else { return nil }
                 out.append(s)
             }
-            return .value(out)
-        default:
-            errors.append(FieldError(field: key, code: "type.strings", message: "must be an array of strings"))
-            return .absent
+            return out
         }
     }
 
     /// A boolean field.
-    func bool(_ key: String, errors: inout [FieldError]) -> PatchField<Bool> {
-        switch fields[key] {
-        case nil: return .absent
-        case .null?: return .null
-        case .bool(let b)?: return .value(b)
-        default:
-            errors.append(FieldError(field: key, code: "type.boolean", message: "must be true or false"))
-            return .absent
+    func bool(_ key: String, nullable: Bool = false, errors: inout [FieldError]) -> PatchField<Bool> {
+        member(key, nullable: nullable, errors: &errors, code: "type.boolean", message: "must be true or false") {
+            if case .bool(let b) = $0 { return b }
+            return nil
         }
     }
 }

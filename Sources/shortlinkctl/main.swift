@@ -13,7 +13,8 @@ struct ShortlinkCtl: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "shortlinkctl",
         abstract: "Operate a shortlink installation (reads SHORTLINK_* settings like shortlinkd).",
-        subcommands: [Migrate.self, CreateAdmin.self, CreateKey.self, SetPassword.self, SendMail.self, Check.self])
+        subcommands: [Migrate.self, CreateAdmin.self, CreateKey.self, SetPassword.self, SendMail.self, Check.self, Paths.self,
+                      ReservedLinks.self])
 }
 
 /// Records an operator's action (done with shortlinkctl, on the machine) in the audit log.
@@ -51,6 +52,62 @@ struct Migrate: ParsableCommand {
         let applied = try Migrator(connection: db, logger: logger).migrate(try Migration.load(directory: sqlDir))
         print(applied.isEmpty ? "schema is up to date" : "applied: \(applied.joined(separator: ", "))")
         _ = try MariaDBAccounts(connection: db).ensureDomain(host: config.shortHost, now: Date())
+        // Links that an upgrade's new product paths shadow: reported, never changed without the operator.
+        let shadowed = try MariaDBLinkStore(connection: db).links(holdingCodes: ProductPaths.entries.map(\.segment))
+        if !shadowed.isEmpty { FileHandle.standardError.write(Data(ReservedLinks.report(shadowed).utf8)) }
+    }
+}
+
+struct Paths: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "List the product's own paths (never short links), or write them as the nginx snippet.")
+
+    @Flag(help: "Print nginx/shortlink-paths.conf (the HTTP server's redirects of product paths to HTTPS).")
+    var nginx = false
+
+    func run() {
+        if nginx {
+            print(ProductPaths.nginxSnippet(), terminator: "")
+            return
+        }
+        for e in ProductPaths.entries { print("/\(e.segment)\t\(e.owner.rawValue)\t\(e.purpose)") }
+    }
+}
+
+struct ReservedLinks: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "reserved-links",
+        abstract: "List links whose alias is now a product path (they no longer redirect); exit 1 if there are any.")
+
+    func run() throws {
+        let (config, logger) = setup()
+        let db = MariaDBConnection(options: MariaDBOptions(config: config), logger: logger)
+        let shadowed = try MariaDBLinkStore(connection: db).links(holdingCodes: ProductPaths.entries.map(\.segment))
+        guard !shadowed.isEmpty else {
+            print("no link holds a product path")
+            return
+        }
+        print(Self.report(shadowed), terminator: "")
+        throw ExitCode(1)
+    }
+
+    /// The report: one line a link, then what the operator can do.
+    static func report(_ links: [(link: Link, ownerEmail: String?)]) -> String {
+        var out = "warning: \(links.count) link(s) hold an alias that is now a product path; the product answers these paths, so they no longer redirect:\n"
+        for (link, owner) in links {
+            out += "  /\(link.code)\tid \(link.publicID)\towner \(owner ?? "-")\tcreated \(Timestamp.format(link.createdAt))\t-> \(link.longURL)\n"
+        }
+        out += "Choose for each: tell the owner and create the destination again under another alias (POST /api/urls), "
+            + "then delete the old one (DELETE /api/urls/<alias>), or keep it dormant. Links whose alias merely resembles "
+            + "a reserved word in another case keep working. `shortlinkctl reserved-links` shows this list again.\n"
+        return out
+    }
+}
+
+/// An `--email` option by the product's one rule for addresses (`EmailAddress`), normalised.
+func operatorEmail(_ raw: String) throws -> String {
+    do { return try EmailAddress.parse(raw) } catch {
+        throw ValidationError("--email " + error.errors.map(\.message).joined(separator: "; "))
     }
 }
 
@@ -62,6 +119,8 @@ struct CreateAdmin: ParsableCommand {
 
     @Option(help: "Also write the key to this file (mode 0600).")
     var writeKey: String?
+
+    mutating func validate() throws { email = try operatorEmail(email) }
 
     func run() throws {
         let (config, logger) = setup()
@@ -99,7 +158,11 @@ struct CreateKey: ParsableCommand {
     @Option(help: "Also put the user on this plan: free, pro, business or enterprise.")
     var plan: String?
 
-    func validate() throws {
+    mutating func validate() throws {
+        email = try operatorEmail(email)
+        do { name = try TextRule.name.validate(name, field: "name") } catch {
+            throw ValidationError("--name " + error.errors.map(\.message).joined(separator: "; "))
+        }
         let list = scopes.split(whereSeparator: { $0 == " " || $0 == "," }).map(String.init)
         guard !list.isEmpty, list.allSatisfy(APIKeySecret.knownScopes.contains) else {
             throw ValidationError("--scopes must be among: \(APIKeySecret.knownScopes.sorted().joined(separator: " "))")
@@ -137,6 +200,8 @@ struct SetPassword: ParsableCommand {
     @Option(help: "The user's email address (the user must exist).")
     var email: String
 
+    mutating func validate() throws { email = try operatorEmail(email) }
+
     func run() throws {
         let (config, logger) = setup()
         guard let password = readLine(strippingNewline: true) else { throw ValidationError("no password on standard input") }
@@ -147,10 +212,10 @@ struct SetPassword: ParsableCommand {
         let db = MariaDBConnection(options: MariaDBOptions(config: config), logger: logger)
         let now = Date()
         let r = try db.execute("UPDATE users SET password_hash = ?, updated_at = ? WHERE email = ?",
-                               [.text(hash), .date(now), .text(email.lowercased())])
+                               [.text(hash), .date(now), .text(email)])
         guard r.affectedRows == 1 else { throw ValidationError("no user with the email \(email)") }
-        try recordOperatorAction(db, now: now, "user.password.set", "user", email.lowercased(), [:])
-        print("password set for \(email.lowercased())")
+        try recordOperatorAction(db, now: now, "user.password.set", "user", email, [:])
+        print("password set for \(email)")
     }
 }
 

@@ -70,7 +70,7 @@ struct Worker {
             logger: logger)
         let teamStore = MariaDBTeams(connection: db)
         let links = LinkService(store: store, plans: plans, teams: teamStore, cache: cache, clock: clock, domainID: domainID,
-                                ownHosts: [config.shortHost], logger: logger)
+                                ownHosts: config.ownHosts, logger: logger)
         let app = ShortlinkApp(links: links, keys: accounts, clicks: spool, clock: clock,
                                health: Health(db: db, memcached: memcached), rates: counters,
                                audit: MariaDBAudit(connection: db),

@@ -114,7 +114,7 @@ import Testing
         let service = LinkService(store: MariaDBLinkStore(connection: db), plans: MariaDBPlans(connection: db),
                                   teams: MariaDBTeams(connection: db), cache: cache,
                                   clock: FixedClock(now: Date()),
-                                  domainID: domain, ownHosts: ["sho.rt"], logger: TestEnvironment.logger)
+                                  domainID: domain, ownHosts: [.name("sho.rt")], logger: TestEnvironment.logger)
         let me = Principal(userID: user, isAdmin: false, scopes: ["links:write"], apiKeyID: nil)
         let link = try service.create(CreateLinkRequest(longURL: "https://example.com/a"), by: me)
         #expect(cache.lookup(domainID: domain, code: link.code) == .hit(link.snapshot))

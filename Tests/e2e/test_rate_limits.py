@@ -13,6 +13,19 @@ def fresh_window(probe):
         probe()
 
 
+def paced(n, call, per_second=80):
+    """Makes `n` calls at most `per_second` a second: under nginx's outer fence (50 r/s per address with a
+    burst of 100), so that what is measured is the application's own limit, however fast the machine."""
+    out = []
+    start = time.monotonic()
+    for i in range(n):
+        delay = start + i / per_second - time.monotonic()
+        if delay > 0:
+            time.sleep(delay)
+        out.append(call())
+    return out
+
+
 def test_a_key_gets_its_plans_limit_across_workers():
     key = API(ctl("create-key", "--email", f"rl{time.time_ns()}@example.com"))  # free: 60 a minute
     fresh_window(lambda: key.get("warmup"))
@@ -37,7 +50,7 @@ def test_a_key_gets_its_plans_limit_across_workers():
 def test_requests_without_a_key_are_limited_per_client_address():
     source = f"127.0.{random.randint(1, 250)}.{random.randint(2, 250)}"
     fresh_window(lambda: request("GET", f"{HTTPS}/api/health", source=source))
-    statuses = [request("GET", f"{HTTPS}/api/health", source=source).status for _ in range(125)]
+    statuses = [r.status for r in paced(125, lambda: request("GET", f"{HTTPS}/api/health", source=source))]
     assert statuses.count(200) == 119  # 120 a minute, one spent by the probe
     assert statuses[-1] == 429
     # Another address is not affected.
@@ -48,7 +61,7 @@ def test_invalid_keys_count_against_the_address():
     source = f"127.1.{random.randint(1, 250)}.{random.randint(2, 250)}"
     bad = {"Authorization": "Bearer slk_" + "Z" * 40}
     fresh_window(lambda: request("GET", f"{HTTPS}/api/health", source=source))
-    statuses = [request("GET", f"{HTTPS}/api/v1/urls/x", bad, source=source).status for _ in range(121)]
+    statuses = [r.status for r in paced(121, lambda: request("GET", f"{HTTPS}/api/v1/urls/x", bad, source=source))]
     assert statuses.count(401) == 119
     assert statuses[-1] == 429
 

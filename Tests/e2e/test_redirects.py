@@ -55,7 +55,7 @@ def test_unknown_alias_is_404_html_for_browsers_and_problem_json_for_clients():
 
 def test_expired_link_answers_410(api):
     expires = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(seconds=2)
-    r = api.create(longUrl="https://example.com/soon", expirationDate=expires.isoformat().replace("+00:00", "Z"))
+    r = api.create(longUrl="https://example.com/soon", expirationDate=expires.isoformat(timespec="milliseconds").replace("+00:00", "Z"))
     assert r.status == 201, r
     alias = r.json()["alias"]
     assert r.json()["expirationDate"].endswith("Z")

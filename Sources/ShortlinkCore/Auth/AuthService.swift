@@ -119,8 +119,8 @@ public final class AuthService {
         var errors: [FieldError] = []
         do { try EmailAddress.validate(email) } catch { errors += error.errors }
         do { try PasswordPolicy.validate(password, email: email) } catch { errors += error.errors }
-        let name = displayName.trimmingCharacters(in: .whitespacesAndNewlines)
-        if name.count > 100 { errors.append(FieldError(field: "name", code: "name.length", message: "must be at most 100 characters")) }
+        var name = ""
+        do { name = try TextRule.optionalName.validate(displayName, field: "name") } catch { errors += error.errors }
         guard errors.isEmpty else { throw .validation(ValidationError(errors)) }
         guard let hash = hasher.hash(password) else { throw .internalError("password hashing failed") }
         let now = clock.now
@@ -338,8 +338,10 @@ public final class AuthService {
         guard principal.sessionID != nil else { throw .sessionRequired }
         let user = try loadUser(principal.userID)
         var errors: [FieldError] = []
-        let name = displayName?.trimmingCharacters(in: .whitespacesAndNewlines)
-        if let name, name.count > 100 { errors.append(FieldError(field: "name", code: "name.length", message: "must be at most 100 characters")) }
+        var name: String?
+        if let displayName {
+            do { name = try TextRule.optionalName.validate(displayName, field: "name") } catch { errors += error.errors }
+        }
         var email = rawEmail.map(EmailAddress.normalize)
         if email == user.email { email = nil }
         if let email {
@@ -457,7 +459,7 @@ public final class AuthService {
         do {
             try store.startSession(userID: user.id, sessionID: sessionID, refreshHash: Secrets.sha256(refresh), now: now,
                                    expiresAt: now.addingTimeInterval(TimeInterval(settings.refreshTTL)), clientIP: clientIP,
-                                   userAgent: String(userAgent.prefix(255)),
+                                   userAgent: TextRule.clipped(userAgent, maxLength: 255),  // VARCHAR(255)
                                    audit: AuditEntry(occurredAt: now, actorUserID: user.id, actorKeyID: nil, actorIP: clientIP,
                                                      action: action, objectType: "session", objectID: sessionID))
         } catch { throw Self.map(error) }

@@ -1,4 +1,5 @@
 import Foundation
+import LinkDomain
 import Logging
 
 /// A message in the outbox, not yet sent.
@@ -103,7 +104,7 @@ public final class MailDispatcher: MailDispatch {
         } catch {
             let delay = min(3600.0, 60.0 * pow(2.0, Double(min(mail.attempts, 10))))
             logger.warning("mail not sent; will retry", metadata: ["id": "\(mail.id)", "error": "\(error)", "retry_in_s": "\(Int(delay))"])
-            try? outbox.markFailed(id: mail.id, error: String(error.description.prefix(255)), nextAttempt: now.addingTimeInterval(delay))
+            try? outbox.markFailed(id: mail.id, error: TextRule.clipped(error.description, maxLength: 255), nextAttempt: now.addingTimeInterval(delay))
             if clock.now.timeIntervalSince(now) > 1 { pausedUntil = clock.now.addingTimeInterval(Self.pauseAfterFailure) }
             return false
         }
