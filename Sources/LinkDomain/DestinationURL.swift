@@ -2,20 +2,20 @@ import Foundation
 
 /// Validation of the URLs a link may point to.
 public enum DestinationURL {
-    /// Longest destination we store (bytes of UTF-8).
+    /// Longest destination we store, in Unicode code points (the column's unit).
     public static let maxLength = 2048
 
-    /// Checks `raw` as a destination on field `field`; returns it trimmed of surrounding spaces.
+    /// Checks `raw` as a destination on field `field`; returns it without surrounding spaces (U+0020).
     ///
     /// Only absolute http and https URLs with a host are accepted; no credentials in the URL (a classic
     /// phishing disguise), no control characters, and never a host that is ours: one of `ownHosts`, or this
     /// machine (`localhost`, a loopback or unspecified address) in any spelling a browser reads the same
     /// (`Host`), since such a link would redirect to itself.
     public static func validate(_ raw: String, field: String = "longUrl", ownHosts: Set<URLHost>) throws(ValidationError) -> String {
-        let value = raw.trimmingCharacters(in: .whitespaces)
+        let value = raw.trimmingCharacters(in: CharacterSet(charactersIn: " "))
         if value.isEmpty { throw .field(field, "url.required", "must not be empty") }
-        if value.utf8.count > maxLength {
-            throw .field(field, "url.length", "must be at most \(maxLength) bytes")
+        if value.unicodeScalars.count > maxLength {  // the unit of the VARCHAR(2048) column and of the spec
+            throw .field(field, "url.length", "must be at most \(maxLength) characters")
         }
         if value.unicodeScalars.contains(where: { $0.value < 0x21 || $0.value == 0x7F }) {
             throw .field(field, "url.invalid", "must not contain spaces or control characters")

@@ -59,8 +59,13 @@ public enum ProductPaths {
 
     /// True when `path` (absolute, without the query) belongs to the product, not to a short link.
     public static func isProductPath(_ path: Substring) -> Bool {
-        path.hasPrefix("/") && segments.contains(String(firstSegment(of: path)))
+        guard path.hasPrefix("/") else { return false }
+        let first = firstSegment(of: path)
+        // On every redirect: a dozen short comparisons, no allocation.
+        return segmentList.contains { $0.utf8.elementsEqual(first.utf8) }
     }
+
+    private static let segmentList: [String] = entries.map(\.segment)
 
     /// The nginx snippet for the HTTP server block: every product path goes to HTTPS on the configured
     /// host (`$server_name`, never the request's Host header), so that mailed tokens and credentials never

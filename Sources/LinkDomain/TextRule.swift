@@ -27,11 +27,11 @@ public struct TextRule: Sendable {
     /// The stored form of `raw` for field `field`: surrounding white space trimmed, NFC-normalised, without
     /// control or bidirectional-override characters, within the length.
     public func validate(_ raw: String, field: String) throws(ValidationError) -> String {
-        let text = TextRule.normalize(raw)
-        if let bad = text.unicodeScalars.first(where: TextRule.isForbidden) {
+        if let bad = raw.unicodeScalars.first(where: TextRule.isForbidden) {
             throw .field(field, "text.characters",
                          "must not contain control or bidirectional-formatting characters (found U+\(String(format: "%04X", bad.value)))")
         }
+        let text = TextRule.normalize(raw)
         let length = text.unicodeScalars.count
         guard length >= minLength, length <= maxLength else {
             let range = minLength == 0 ? "at most \(maxLength)" : "\(minLength) to \(maxLength)"

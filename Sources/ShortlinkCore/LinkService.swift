@@ -60,6 +60,9 @@ public struct UpdateLinkRequest: Sendable, Equatable {
 
     /// Creates an empty patch.
     public init() {}
+
+    /// True when the patch names no field: a change of nothing, refused like the other PATCH routes do.
+    public var isEmpty: Bool { longURL == .absent && expirationDate == .absent && isActive == .absent && redirectType == .absent }
 }
 
 /// The link use cases: create, read, change, delete, and the redirect lookup.

@@ -109,6 +109,8 @@ public enum TeamError: Error, Equatable, Sendable {
     case validation(ValidationError)
     /// No such team visible to the caller (non-members are told the same as for a missing team).
     case notFound
+    /// The member named in the path is not a member of the team.
+    case memberNotFound
     /// The caller's role does not allow it; the least role that does (nil: only the owner).
     case roleRequired(TeamRole?)
     case forbidden(String)
@@ -258,7 +260,7 @@ public final class TeamService {
     public func setRole(_ teamID: String, member: String, role: TeamRole, by principal: Principal) throws(TeamError) -> TeamView {
         try requireScope(principal, "links:write")
         let (team, _) = try membership(teamID, principal, .manageMembers)
-        let userID = try memberID(member, of: team)
+        let userID = try memberID(member, of: team, inPath: true)
         guard userID != team.ownerUserID || role == .admin else { throw .conflict("the owner stays an admin; transfer ownership first") }
         let now = clock.now
         let done = try call { () throws(StoreError) in
@@ -273,7 +275,7 @@ public final class TeamService {
     public func remove(_ teamID: String, member: String, by principal: Principal) throws(TeamError) {
         try requireScope(principal, "links:write")
         let (team, _) = try membership(teamID, principal, .view)
-        let userID = try memberID(member, of: team)
+        let userID = try memberID(member, of: team, inPath: true)
         let leaving = userID == principal.userID
         if !leaving { _ = try membership(teamID, principal, .manageMembers) }
         guard userID != team.ownerUserID else { throw .conflict("the owner cannot leave or be removed; transfer ownership first") }
@@ -340,9 +342,12 @@ public final class TeamService {
         return (team, role)
     }
 
-    private func memberID(_ publicID: String, of team: TeamRef) throws(TeamError) -> Int64 {
+    /// The row id of member `publicID`; not a member is 404 when the member is the resource in the path,
+    /// a field error when it is named in the body.
+    private func memberID(_ publicID: String, of team: TeamRef, inPath: Bool = false) throws(TeamError) -> Int64 {
         let id = try call { () throws(StoreError) in try store.userID(publicID: publicID) }
         guard let id, try call({ () throws(StoreError) in try store.role(teamID: team.id, userID: id) }) != nil else {
+            if inPath { throw .memberNotFound }
             throw .validation(.field("userId", "member.unknown", "is not a member of the team"))
         }
         return id

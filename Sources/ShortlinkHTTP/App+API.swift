@@ -160,6 +160,10 @@ extension ShortlinkApp {
         patch.expirationDate = body.string("expirationDate", nullable: true, errors: &errors)  // null removes it
         patch.isActive = body.bool("isActive", errors: &errors)
         patch.redirectType = body.int("redirectType", errors: &errors)
+        if errors.isEmpty, patch.isEmpty {
+            errors.append(FieldError(field: "longUrl", code: "patch.empty",
+                                     message: "give at least one of longUrl, expirationDate, isActive, redirectType"))
+        }
         guard errors.isEmpty else { throw .validation(ValidationError(errors)) }
         let link = try run { () throws(LinkServiceError) in try links.update(code: alias, patch, by: principal) }
         return try json(200, LinkBody(link: link, baseURL: baseURL))

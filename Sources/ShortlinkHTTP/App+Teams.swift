@@ -121,6 +121,7 @@ extension ShortlinkApp {
             switch error {
             case .validation(let v): throw .validation(v)
             case .notFound: throw Problem(slug: "not-found", title: "Not found", status: 404, detail: "no such team of yours")
+            case .memberNotFound: throw Problem(slug: "not-found", title: "Not found", status: 404, detail: "no such member of this team")
             case .roleRequired(let least): throw .teamRoleRequired(least)
             case .forbidden(let why): throw Problem(slug: "forbidden", title: "Forbidden", status: 403, detail: why)
             case .planRefusal(let refusal): throw .planRefusal(refusal)

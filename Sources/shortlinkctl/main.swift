@@ -211,10 +211,12 @@ struct SetPassword: ParsableCommand {
         guard let hash = PasswordHasher.standard.hash(password) else { throw ValidationError("hashing failed: out of memory") }
         let db = MariaDBConnection(options: MariaDBOptions(config: config), logger: logger)
         let now = Date()
-        let r = try db.execute("UPDATE users SET password_hash = ?, updated_at = ? WHERE email = ?",
-                               [.text(hash), .date(now), .text(email)])
-        guard r.affectedRows == 1 else { throw ValidationError("no user with the email \(email)") }
-        try recordOperatorAction(db, now: now, "user.password.set", "user", email, [:])
+        let found = try db.execute("SELECT public_id FROM users WHERE email = ?", [.text(email)], isRead: true)
+        guard let publicID = found.rows.first?[0].text else { throw ValidationError("no user with the email \(email)") }
+        try db.execute("UPDATE users SET password_hash = ?, updated_at = ? WHERE public_id = ?",
+                       [.text(hash), .date(now), .text(publicID)])
+        // The audit row names the user by public id (an email may be longer than the object_id column).
+        try recordOperatorAction(db, now: now, "user.password.set", "user", publicID, ["email": email])
         print("password set for \(email)")
     }
 }

@@ -87,6 +87,11 @@ def test_removed_members_lose_access_at_once_and_members_can_leave(team):
     assert team["editor"].call("DELETE", f"/api/teams/{t}/members/{removed_id}").status == 403
     assert team["admin"].call("DELETE", f"/api/teams/{t}/members/{removed_id}").status == 204
     assert removed.get(alias).status == 404
+    # The member is the resource of the path: once gone (or never there), it is not found, not a bad field.
+    r = team["admin"].call("DELETE", f"/api/teams/{t}/members/{removed_id}")
+    assert r.status == 404 and r.json()["type"] == "/problems/not-found", r
+    r = team["admin"].call("PATCH", f"/api/teams/{t}/members/{removed_id}", {"role": "editor"})
+    assert r.status == 404, r
     assert leaver.call("POST", f"/api/teams/{t}/leave").status == 204
     assert leaver.call("GET", f"/api/teams/{t}").status == 404
     r = team["owner"].call("POST", f"/api/teams/{t}/leave")
