@@ -24,8 +24,8 @@ public struct TextRule: Sendable {
     /// An optional display name (may be empty).
     public static let optionalName = TextRule(minLength: 0, maxLength: 100)
 
-    /// The stored form of `raw` for field `field`: surrounding white space trimmed, NFC-normalised, without
-    /// control or bidirectional-override characters, within the length.
+    /// The stored form of `raw` for field `field`: refused if it holds a forbidden character anywhere (even
+    /// in surrounding white space), then trimmed, NFC-normalised and measured.
     public func validate(_ raw: String, field: String) throws(ValidationError) -> String {
         if let bad = raw.unicodeScalars.first(where: TextRule.isForbidden) {
             throw .field(field, "text.characters",
@@ -56,8 +56,8 @@ public struct TextRule: Sendable {
         }
     }
 
-    /// Text we keep but do not validate (a request header): NFC, controls replaced by U+FFFD, cut to at
-    /// most `maxLength` code points without splitting a character's scalars where avoidable.
+    /// Text we keep but do not validate (a request header): NFC, forbidden characters replaced by U+FFFD,
+    /// cut to at most `maxLength` code points (so it always fits its column).
     public static func clipped(_ raw: String, maxLength: Int) -> String {
         var out = String.UnicodeScalarView()
         for scalar in raw.precomposedStringWithCanonicalMapping.unicodeScalars {
