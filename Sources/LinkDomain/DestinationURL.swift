@@ -32,7 +32,7 @@ public enum DestinationURL {
         guard let decoded = components.host, !decoded.isEmpty else {
             throw .field(field, "url.host", "must name a host")
         }
-        guard let host = URLHost(parsing: asciiHost(decoded)) else {
+        guard let host = host(of: components) else {
             throw .field(field, "url.host", "must name a valid host")
         }
         if components.user != nil || components.password != nil {
@@ -42,6 +42,13 @@ public enum DestinationURL {
             throw .field(field, "url.loop", "must not point to this shortener's own hosts")
         }
         return value
+    }
+
+    /// The canonical host of a URL, as a browser would look it up; nil when it has none or a browser would
+    /// refuse it.
+    public static func host(of components: URLComponents) -> URLHost? {
+        guard let decoded = components.host, !decoded.isEmpty else { return nil }
+        return URLHost(parsing: asciiHost(decoded))
     }
 
     /// The host as a browser would look it up: `decoded` (percent-decoded, as URLComponents gives it) put

@@ -183,7 +183,7 @@ public struct Config: Sendable, Equatable {
     public var ownHosts: Set<URLHost> {
         var hosts = Set(extraOwnHosts)
         for url in [baseURL, appURL] where !url.isEmpty {
-            if let raw = URLComponents(string: url)?.percentEncodedHost, let host = URLHost(parsing: raw) { hosts.insert(host) }
+            if let c = URLComponents(string: url), let host = DestinationURL.host(of: c) { hosts.insert(host) }
         }
         return hosts
     }
@@ -341,7 +341,8 @@ public struct Config: Sendable, Equatable {
             for item in v.split(separator: ",") {
                 let name = item.trimmingCharacters(in: .whitespaces)
                 if name.isEmpty { continue }
-                guard let host = URLHost(parsing: name) else {
+                guard let host = URLHost(parsing: name)
+                        ?? URLComponents(string: "http://\(name)/").flatMap(DestinationURL.host(of:)) else {
                     throw ConfigError(key: ConfigKey.ownHosts.rawValue, message: "'\(name)' is not a host name or IP address")
                 }
                 extraOwnHosts.append(host)
