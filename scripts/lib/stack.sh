@@ -226,7 +226,8 @@ write_nginx() {
     mkdir -p "$d/tmp" "$d/logs"
     write_tls
     mkdir -p "$STACK_DIR/www/.well-known"
-    cp "$ROOT/nginx/shortlink-fastcgi.conf" "$ROOT/nginx/shortlink-errors.conf" "$d/"
+    cp "$ROOT/nginx/shortlink-fastcgi.conf" "$ROOT/nginx/shortlink-headers.conf" "$d/"
+    sed -e "s#/etc/nginx/snippets/#$d/#" "$ROOT/nginx/shortlink-errors.conf" > "$d/shortlink-errors.conf"
     sed -e "s#https://\$server_name\$request_uri#https://\$server_name:$HTTPS_PORT\$request_uri#" \
         "$ROOT/nginx/shortlink-paths.conf" > "$d/shortlink-paths.conf"
     sed -e "s#unix:/run/shortlink/shortlinkd.sock#unix:$STACK_DIR/shortlinkd.sock#" \
