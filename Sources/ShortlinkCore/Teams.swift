@@ -113,6 +113,9 @@ public enum TeamError: Error, Equatable, Sendable {
     case memberNotFound
     /// The caller's role does not allow it; the least role that does (nil: only the owner).
     case roleRequired(TeamRole?)
+    /// The API key lacks this scope.
+    case scopeRequired(String)
+    /// Refused for the reason given (e.g. an invitation sent to another address).
     case forbidden(String)
     case planRefusal(Entitlements.Refusal)
     case conflict(String)
@@ -354,7 +357,7 @@ public final class TeamService {
     }
 
     private func requireScope(_ principal: Principal, _ scope: String) throws(TeamError) {
-        guard principal.has(scope: scope) else { throw .forbidden("this API key lacks the scope '\(scope)'") }
+        guard principal.has(scope: scope) else { throw .scopeRequired(scope) }
     }
 
     private func audit(_ principal: Principal, _ now: Date, _ action: String, _ team: TeamRef, _ details: [String: String]) -> AuditEntry {

@@ -49,7 +49,7 @@ extension ShortlinkApp {
             let caller = try required(principal)
             guard method == "DELETE" else { throw .methodNotAllowed(["DELETE"]) }
             let id = String(p[1])
-            try keyCall { () throws(APIKeyError) in try apiKeys.revoke(publicID: id, by: caller) }
+            try call { () throws(APIKeyError) in try apiKeys.revoke(publicID: id, by: caller) }
             return HTTPResponse(status: 204)
         case ["subscriptions"]:
             let caller = try required(principal)
@@ -142,13 +142,13 @@ extension ShortlinkApp {
         guard errors.isEmpty else { throw .validation(ValidationError(errors)) }
         let input = CreateLinkRequest(longURL: url, customAlias: alias.valueOrNil, expirationDate: expiry.valueOrNil,
                                       redirectType: type.valueOrNil, teamID: team.valueOrNil)
-        let link = try run { () throws(LinkServiceError) in try links.create(input, by: principal) }
+        let link = try call { () throws(LinkServiceError) in try links.create(input, by: principal) }
         return try json(201, LinkBody(link: link, baseURL: baseURL),
                         headers: [("Location", "/api/v1/urls/\(link.code)")])
     }
 
     func readLink(_ alias: String, _ principal: Principal) throws(Problem) -> HTTPResponse {
-        let link = try run { () throws(LinkServiceError) in try links.get(code: alias, by: principal) }
+        let link = try call { () throws(LinkServiceError) in try links.get(code: alias, by: principal) }
         return try json(200, LinkBody(link: link, baseURL: baseURL))
     }
 
@@ -165,12 +165,12 @@ extension ShortlinkApp {
                                      message: "give at least one of longUrl, expirationDate, isActive, redirectType"))
         }
         guard errors.isEmpty else { throw .validation(ValidationError(errors)) }
-        let link = try run { () throws(LinkServiceError) in try links.update(code: alias, patch, by: principal) }
+        let link = try call { () throws(LinkServiceError) in try links.update(code: alias, patch, by: principal) }
         return try json(200, LinkBody(link: link, baseURL: baseURL))
     }
 
     func deleteLink(_ alias: String, _ principal: Principal) throws(Problem) -> HTTPResponse {
-        try run { () throws(LinkServiceError) in try links.delete(code: alias, by: principal) }
+        try call { () throws(LinkServiceError) in try links.delete(code: alias, by: principal) }
         return HTTPResponse(status: 204)
     }
 
@@ -198,15 +198,7 @@ extension ShortlinkApp {
         guard let secret = presented else { throw .unauthenticated }
         if AccessTokens.looksLikeJWT(secret) { return try sessionPrincipal(secret) }
         guard APIKeySecret.looksLikeKey(secret) else { throw .invalidCredentials }
-        let found: Principal?
-        do { found = try keys.principal(forKeyHash: Secrets.sha256(secret)) } catch {
-            switch error {
-            case .unavailable: throw .unavailable("the account database")
-            default:
-                logger.error("api key lookup failed", metadata: ["error": "\(error)"])
-                throw .internalError
-            }
-        }
+        let found = try call { () throws(StoreError) in try keys.principal(forKeyHash: Secrets.sha256(secret)) }
         guard let principal = found else { throw .invalidCredentials }
         return principal
     }
@@ -235,30 +227,10 @@ extension ShortlinkApp {
         return try JSONObject(parsing: bytes)
     }
 
-    /// Runs a use case, mapping its errors to problems.
-    @discardableResult
-    func run<T>(_ body: () throws(LinkServiceError) -> T) throws(Problem) -> T {
-        do { return try body() } catch {
-            switch error {
-            case .validation(let v): throw .validation(v)
-            case .notFound: throw .linkNotFound
-            case .forbidden(let scope): throw .forbidden(scope: scope)
-            case .planRefusal(let refusal): throw .planRefusal(refusal)
-            case .teamRole(let least): throw .teamRoleRequired(least)
-            case .aliasTaken(let alias): throw .aliasTaken(alias)
-            case .codeSpaceExhausted: throw .unavailable("random code generation")
-            case .unavailable: throw .unavailable("the link database")
-            case .internalError(let why):
-                logger.error("link use case failed", metadata: ["error": "\(why)"])
-                throw .internalError
-            }
-        }
-    }
-
     func json<T: Encodable>(_ status: Int, _ value: T, headers: [(String, String)] = []) throws(Problem) -> HTTPResponse {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        guard let data = try? encoder.encode(value) else { throw .internalError }
+        guard let data = try? encoder.encode(value) else { throw .internal("encoding \(T.self) failed") }
         return HTTPResponse(status: status, headers: [("Content-Type", "application/json")] + headers, body: Array(data))
     }
 }

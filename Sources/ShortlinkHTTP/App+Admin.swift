@@ -10,7 +10,7 @@ extension ShortlinkApp {
             guard method == "GET" else { throw .methodNotAllowed(["GET", "HEAD"]) }
             let limit = try pageLimit(request)
             let before = try cursor(request)
-            let users = try adminCall { () throws(AdminError) in
+            let users = try call { () throws(AdminError) in
                 try admins.users(search: request.queryValue("q"), beforeID: before, limit: limit, by: principal)
             }
             return try json(200, CursorPage(items: users.map(UserBody.init), lastID: users.last?.id, limit: limit))
@@ -25,29 +25,15 @@ extension ShortlinkApp {
             }
             guard errors.isEmpty else { throw .validation(ValidationError(errors)) }
             let id = String(p[1])
-            let user = try adminCall { () throws(AdminError) in
+            let user = try call { () throws(AdminError) in
                 try admins.update(userPublicID: id, isActive: active.valueOrNil, planCode: plan.valueOrNil, by: principal)
             }
             return try json(200, UserBody(user))
         case ["stats"]:
             guard method == "GET" else { throw .methodNotAllowed(["GET", "HEAD"]) }
-            return try json(200, try adminCall { () throws(AdminError) in try admins.counts(by: principal) })
+            return try json(200, try call { () throws(AdminError) in try admins.counts(by: principal) })
         default:
             throw .routeNotFound(request.path)
-        }
-    }
-
-    func adminCall<T>(_ body: () throws(AdminError) -> T) throws(Problem) -> T {
-        do { return try body() } catch {
-            switch error {
-            case .notAdmin: throw .forbidden(scope: "admin")
-            case .validation(let v): throw .validation(v)
-            case .notFound: throw Problem(slug: "not-found", title: "Not found", status: 404, detail: "no such user")
-            case .unavailable: throw .unavailable("the account database")
-            case .internalError(let why):
-                logger.error("admin request failed", metadata: ["error": "\(why)"])
-                throw .internalError
-            }
         }
     }
 }

@@ -8,12 +8,7 @@ extension ShortlinkApp {
         guard principal.isAdmin, principal.has(scope: "admin") else { throw .forbidden(scope: "admin") }
         let limit = try pageLimit(request)
         let before = try cursor(request)
-        let entries: [AuditEntry]
-        do { entries = try audit.entries(beforeID: before, limit: limit) } catch {
-            if case .unavailable = error { throw .unavailable("the audit log") }
-            logger.error("audit read failed", metadata: ["error": "\(error)"])
-            throw .internalError
-        }
+        let entries = try call { () throws(StoreError) in try audit.entries(beforeID: before, limit: limit) }
         return try json(200, CursorPage(items: entries.map(AuditItem.init), lastID: entries.last?.id, limit: limit))
     }
 }

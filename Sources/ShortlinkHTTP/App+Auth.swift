@@ -16,7 +16,7 @@ extension ShortlinkApp {
             let password = try requiredString(body, "password", &errors)
             let name = body.string("name", errors: &errors).valueOrNil ?? ""
             guard errors.isEmpty else { throw .validation(ValidationError(errors)) }
-            try authCall { () throws(AuthError) in try auth.register(email: email, password: password, displayName: name, clientIP: ip) }
+            try call { () throws(AuthError) in try auth.register(email: email, password: password, displayName: name, clientIP: ip) }
             return try json(202, ["status": "pending", "detail": "check your mailbox for a link to confirm the address, then sign in"])
         case ["login"]:
             let body = try jsonBody(request)
@@ -24,7 +24,7 @@ extension ShortlinkApp {
             let email = try requiredString(body, "email", &errors)
             let password = try requiredString(body, "password", &errors)
             guard errors.isEmpty else { throw .validation(ValidationError(errors)) }
-            let result = try authCall { () throws(AuthError) in
+            let result = try call { () throws(AuthError) in
                 try auth.login(email: email, password: password, clientIP: ip, userAgent: request.header("user-agent") ?? "")
             }
             switch result {
@@ -38,7 +38,7 @@ extension ShortlinkApp {
             let token = try requiredString(body, "mfaToken", &errors)
             let code = try requiredString(body, "code", &errors)
             guard errors.isEmpty else { throw .validation(ValidationError(errors)) }
-            let tokens = try authCall(codeStatus: 401) { () throws(AuthError) in
+            let tokens = try call { () throws(AuthError) in
                 try auth.completeLogin(mfaToken: token, code: code, clientIP: ip, userAgent: request.header("user-agent") ?? "")
             }
             return try json(200, TokenBody(tokens))
@@ -47,7 +47,7 @@ extension ShortlinkApp {
             var errors: [FieldError] = []
             let token = try requiredString(body, "refreshToken", &errors)
             guard errors.isEmpty else { throw .validation(ValidationError(errors)) }
-            let tokens = try authCall { () throws(AuthError) in try auth.refresh(token) }
+            let tokens = try call { () throws(AuthError) in try auth.refresh(token) }
             return try json(200, TokenBody(tokens))
         case ["logout"]:
             var token: String?
@@ -60,25 +60,25 @@ extension ShortlinkApp {
             guard token != nil || principal?.sessionID != nil else {
                 throw .validation(.field("refreshToken", "token.required", "is required unless signed in with an access token"))
             }
-            try authCall { () throws(AuthError) in try auth.logout(refreshToken: token, principal: principal, clientIP: ip) }
+            try call { () throws(AuthError) in try auth.logout(refreshToken: token, principal: principal, clientIP: ip) }
             return HTTPResponse(status: 204)
         case ["verify-email"]:
             let body = try jsonBody(request)
             var errors: [FieldError] = []
             let token = try requiredString(body, "token", &errors)
             guard errors.isEmpty else { throw .validation(ValidationError(errors)) }
-            try authCall(tokenStatus: 400) { () throws(AuthError) in try auth.verifyEmail(token: token, clientIP: ip) }
+            try call { () throws(AuthError) in try auth.verifyEmail(token: token, clientIP: ip) }
             return HTTPResponse(status: 204)
         case ["verify-email", "resend"]:
             let caller = try required(principal)
-            try authCall { () throws(AuthError) in try auth.resendVerification(caller) }
+            try call { () throws(AuthError) in try auth.resendVerification(caller) }
             return try json(202, ["status": "sent"])
         case ["password-reset", "request"]:
             let body = try jsonBody(request)
             var errors: [FieldError] = []
             let email = try requiredString(body, "email", &errors)
             guard errors.isEmpty else { throw .validation(ValidationError(errors)) }
-            try authCall { () throws(AuthError) in try auth.requestPasswordReset(email: email, clientIP: ip) }
+            try call { () throws(AuthError) in try auth.requestPasswordReset(email: email, clientIP: ip) }
             return try json(202, ["status": "sent", "detail": "if the address has an account, a reset link is on its way"])
         case ["password-reset"]:
             let body = try jsonBody(request)
@@ -86,7 +86,7 @@ extension ShortlinkApp {
             let token = try requiredString(body, "token", &errors)
             let password = try requiredString(body, "newPassword", &errors)
             guard errors.isEmpty else { throw .validation(ValidationError(errors)) }
-            try authCall(tokenStatus: 400) { () throws(AuthError) in try auth.resetPassword(token: token, newPassword: password, clientIP: ip) }
+            try call { () throws(AuthError) in try auth.resetPassword(token: token, newPassword: password, clientIP: ip) }
             return HTTPResponse(status: 204)
         default:
             throw .routeNotFound(request.path)
@@ -99,7 +99,7 @@ extension ShortlinkApp {
         case []:
             switch method {
             case "GET":
-                let user = try authCall { () throws(AuthError) in try auth.me(caller) }
+                let user = try call { () throws(AuthError) in try auth.me(caller) }
                 return try json(200, MeBody(user: user, via: caller))
             case "PATCH":
                 let body = try jsonBody(request)
@@ -108,7 +108,7 @@ extension ShortlinkApp {
                 let email = body.string("email", errors: &errors).valueOrNil
                 let current = body.string("currentPassword", errors: &errors).valueOrNil
                 guard errors.isEmpty else { throw .validation(ValidationError(errors)) }
-                let user = try authCall { () throws(AuthError) in
+                let user = try call { () throws(AuthError) in
                     try auth.updateProfile(caller, displayName: name, email: email, currentPassword: current)
                 }
                 return try json(200, MeBody(user: user, via: caller))
@@ -121,31 +121,31 @@ extension ShortlinkApp {
             let current = try requiredString(body, "currentPassword", &errors)
             let new = try requiredString(body, "newPassword", &errors)
             guard errors.isEmpty else { throw .validation(ValidationError(errors)) }
-            try authCall { () throws(AuthError) in try auth.changePassword(current: current, new: new, by: caller) }
+            try call { () throws(AuthError) in try auth.changePassword(current: current, new: new, by: caller) }
             return HTTPResponse(status: 204)
         case ["sessions"]:
             switch method {
             case "GET":
-                let list = try authCall { () throws(AuthError) in try auth.sessions(caller) }
+                let list = try call { () throws(AuthError) in try auth.sessions(caller) }
                 return try json(200, ["items": list.map { SessionBody($0, current: $0.publicID == caller.sessionID) }])
             case "DELETE":
-                let ended = try authCall { () throws(AuthError) in try auth.endOtherSessions(by: caller) }
+                let ended = try call { () throws(AuthError) in try auth.endOtherSessions(by: caller) }
                 return try json(200, ["ended": ended])
             default: throw .methodNotAllowed(["GET", "HEAD", "DELETE"])
             }
         case let p where p.count == 2 && p[0] == "sessions":
             guard method == "DELETE" else { throw .methodNotAllowed(["DELETE"]) }
-            try authCall { () throws(AuthError) in try auth.endSession(p[1], by: caller) }
+            try call { () throws(AuthError) in try auth.endSession(p[1], by: caller) }
             return HTTPResponse(status: 204)
         case ["2fa"]:
             guard method == "GET" else { throw .methodNotAllowed(["GET", "HEAD"]) }
-            let user = try authCall { () throws(AuthError) in try auth.me(caller) }
-            let left = try authCall { () throws(AuthError) in try auth.recoveryCodesLeft(caller) }
+            let user = try call { () throws(AuthError) in try auth.me(caller) }
+            let left = try call { () throws(AuthError) in try auth.recoveryCodesLeft(caller) }
             return try json(200, TwoFactorStatusBody(enabled: user.hasTwoFactor, recoveryCodesLeft: user.hasTwoFactor ? left : 0))
         case ["2fa", "setup"]:
             guard method == "POST" else { throw .methodNotAllowed(["POST"]) }
-            let enrolment = try authCall { () throws(AuthError) in try auth.beginTOTP(caller) }
-            guard let svg = QRCode.svg(enrolment.uri) else { throw .internalError }
+            let enrolment = try call { () throws(AuthError) in try auth.beginTOTP(caller) }
+            guard let svg = QRCode.svg(enrolment.uri) else { throw .internal("QR code rendering failed") }
             return try json(200, TOTPSetupBody(secret: enrolment.secret, otpauthUri: enrolment.uri, qrSvg: svg))
         case ["2fa", "confirm"]:
             guard method == "POST" else { throw .methodNotAllowed(["POST"]) }
@@ -153,7 +153,7 @@ extension ShortlinkApp {
             var errors: [FieldError] = []
             let code = try requiredString(body, "code", &errors)
             guard errors.isEmpty else { throw .validation(ValidationError(errors)) }
-            let codes = try authCall { () throws(AuthError) in try auth.confirmTOTP(caller, code: code) }
+            let codes = try call { () throws(AuthError) in try auth.confirmTOTP(caller, code: code) }
             return try json(200, ["recoveryCodes": codes])
         case ["2fa", "disable"]:
             guard method == "POST" else { throw .methodNotAllowed(["POST"]) }
@@ -162,7 +162,7 @@ extension ShortlinkApp {
             let password = try requiredString(body, "password", &errors)
             let code = try requiredString(body, "code", &errors)
             guard errors.isEmpty else { throw .validation(ValidationError(errors)) }
-            try authCall { () throws(AuthError) in try auth.disableTOTP(caller, password: password, code: code) }
+            try call { () throws(AuthError) in try auth.disableTOTP(caller, password: password, code: code) }
             return HTTPResponse(status: 204)
         default:
             throw .routeNotFound(request.path)
@@ -181,42 +181,6 @@ extension ShortlinkApp {
         return s
     }
 
-    /// Runs an account use case, mapping its errors to problems. `tokenStatus`: 401 for session tokens,
-    /// 400 for mailed tokens; `codeStatus`: 401 at the login step, 422 when changing settings.
-    @discardableResult
-    func authCall<T>(tokenStatus: Int = 401, codeStatus: Int = 422, _ body: () throws(AuthError) -> T) throws(Problem) -> T {
-        do { return try body() } catch {
-            switch error {
-            case .validation(let v): throw .validation(v)
-            case .invalidLogin:
-                throw Problem(slug: "invalid-login", title: "Invalid login", status: 401, detail: "the email or the password is wrong")
-            case .throttled(let seconds):
-                throw Problem(slug: "login-throttled", title: "Too many failed attempts", status: 429,
-                              detail: "too many failed attempts; try again in \(seconds / 60) minutes",
-                              headers: [("Retry-After", String(seconds))])
-            case .invalidToken:
-                throw Problem(slug: "invalid-token", title: "Invalid token", status: tokenStatus,
-                              detail: "the token is unknown, already used or expired")
-            case .refreshReused:
-                throw Problem(slug: "refresh-token-reused", title: "Refresh token reused", status: 401,
-                              detail: "this refresh token was already used; its session has been ended, sign in again")
-            case .invalidCode:
-                throw Problem(slug: "invalid-code", title: "Invalid code", status: codeStatus,
-                              detail: "the authentication code is wrong, expired or already used",
-                              errors: [FieldError(field: "code", code: "code.invalid", message: "is wrong, expired or already used")])
-            case .wrongPassword:
-                throw Problem(slug: "wrong-password", title: "Wrong password", status: 403, detail: "the current password is wrong")
-            case .sessionRequired: throw .sessionRequired("account settings")
-            case .notFound(let why): throw Problem(slug: "not-found", title: "Not found", status: 404, detail: why)
-            case .conflict(let why):
-                throw Problem(slug: "conflict", title: "Conflict", status: 409, detail: why)
-            case .unavailable: throw .unavailable("the account database")
-            case .internalError(let why):
-                logger.error("account operation failed", metadata: ["error": "\(why)"])
-                throw .internalError
-            }
-        }
-    }
 }
 
 /// Tokens issued at sign-in and refresh.

@@ -17,22 +17,7 @@ extension ShortlinkApp {
     }
 
     func keyResponse<T: Encodable>(_ status: Int, _ body: () throws(APIKeyError) -> T) throws(Problem) -> HTTPResponse {
-        let value = try keyCall(body)
+        let value = try call(body)
         return try json(status, value)
-    }
-
-    @discardableResult
-    func keyCall<T>(_ body: () throws(APIKeyError) -> T) throws(Problem) -> T {
-        do { return try body() } catch {
-            switch error {
-            case .validation(let v): throw .validation(v)
-            case .scopeNotHeld(let scope): throw .forbidden(scope: scope)
-            case .notFound: throw Problem(slug: "not-found", title: "Not found", status: 404, detail: "no such active API key of yours")
-            case .unavailable: throw .unavailable("the account database")
-            case .internalError(let why):
-                logger.error("api key operation failed", metadata: ["error": "\(why)"])
-                throw .internalError
-            }
-        }
     }
 }

@@ -43,22 +43,7 @@ extension ShortlinkApp {
     }
 
     func subscriptionResponse(_ status: Int, _ body: () throws(SubscriptionError) -> (Subscription, Plan)) throws(Problem) -> HTTPResponse {
-        let result: (Subscription, Plan)
-        do { result = try body() } catch {
-            switch error {
-            case .validation(let v): throw .validation(v)
-            case .paymentRequired(let plan):
-                throw Problem(slug: "payment-required", title: "Payment required", status: 402,
-                              detail: "the \(plan) plan is granted by an administrator or after payment; start a trial with {\"trial\": true}")
-            case .trialUsed:
-                throw Problem(slug: "trial-used", title: "Trial already used", status: 409, detail: "each account has one free trial")
-            case .sessionRequired: throw .sessionRequired("plan changes")
-            case .unavailable: throw .unavailable("the account database")
-            case .internalError(let why):
-                logger.error("subscription change failed", metadata: ["error": "\(why)"])
-                throw .internalError
-            }
-        }
-        return try json(status, SubscriptionBody(subscription: result.0, plan: result.1))
+        let (subscription, plan) = try call(body)
+        return try json(status, SubscriptionBody(subscription: subscription, plan: plan))
     }
 }

@@ -10,29 +10,29 @@ extension ShortlinkApp {
         case 0:
             switch method {
             case "GET":
-                let list = try teamCall { () throws(TeamError) in try teams.list(by: caller) }
+                let list = try call { () throws(TeamError) in try teams.list(by: caller) }
                 return try json(200, ["items": list.map(TeamBody.init)])
             case "POST":
                 let body = try jsonBody(request)
                 var errors: [FieldError] = []
                 let name = try requiredString(body, "name", &errors)
                 guard errors.isEmpty else { throw .validation(ValidationError(errors)) }
-                let view = try teamCall { () throws(TeamError) in try teams.create(name: name, by: caller) }
+                let view = try call { () throws(TeamError) in try teams.create(name: name, by: caller) }
                 return try json(201, TeamBody(view), headers: [("Location", "/api/v1/teams/\(view.team.publicID)")])
             default: throw .methodNotAllowed(["GET", "HEAD", "POST"])
             }
         case 1:
             let team = p[0]
             switch method {
-            case "GET": return try json(200, TeamBody(try teamCall { () throws(TeamError) in try teams.view(team, by: caller) }))
+            case "GET": return try json(200, TeamBody(try call { () throws(TeamError) in try teams.view(team, by: caller) }))
             case "PATCH":
                 let body = try jsonBody(request)
                 var errors: [FieldError] = []
                 let name = try requiredString(body, "name", &errors)
                 guard errors.isEmpty else { throw .validation(ValidationError(errors)) }
-                return try json(200, TeamBody(try teamCall { () throws(TeamError) in try teams.rename(team, name: name, by: caller) }))
+                return try json(200, TeamBody(try call { () throws(TeamError) in try teams.rename(team, name: name, by: caller) }))
             case "DELETE":
-                try teamCall { () throws(TeamError) in try teams.delete(team, by: caller) }
+                try call { () throws(TeamError) in try teams.delete(team, by: caller) }
                 return HTTPResponse(status: 204)
             default: throw .methodNotAllowed(["GET", "HEAD", "PATCH", "DELETE"])
             }
@@ -46,11 +46,11 @@ extension ShortlinkApp {
                 let email = try requiredString(body, "email", &errors)
                 let role = try teamRole(body, &errors)
                 guard errors.isEmpty, let role else { throw .validation(ValidationError(errors)) }
-                let invitation = try teamCall { () throws(TeamError) in try teams.invite(team, email: email, role: role, by: caller) }
+                let invitation = try call { () throws(TeamError) in try teams.invite(team, email: email, role: role, by: caller) }
                 return try json(201, InvitationBody(invitation))
             case let q where q.count == 2 && q[0] == "invitations":
                 guard method == "DELETE" else { throw .methodNotAllowed(["DELETE"]) }
-                try teamCall { () throws(TeamError) in try teams.revokeInvitation(team, invitation: q[1], by: caller) }
+                try call { () throws(TeamError) in try teams.revokeInvitation(team, invitation: q[1], by: caller) }
                 return HTTPResponse(status: 204)
             case let q where q.count == 2 && q[0] == "members":
                 switch method {
@@ -59,18 +59,18 @@ extension ShortlinkApp {
                     var errors: [FieldError] = []
                     let role = try teamRole(body, &errors)
                     guard errors.isEmpty, let role else { throw .validation(ValidationError(errors)) }
-                    return try json(200, TeamBody(try teamCall { () throws(TeamError) in
+                    return try json(200, TeamBody(try call { () throws(TeamError) in
                         try teams.setRole(team, member: q[1], role: role, by: caller)
                     }))
                 case "DELETE":
-                    try teamCall { () throws(TeamError) in try teams.remove(team, member: q[1], by: caller) }
+                    try call { () throws(TeamError) in try teams.remove(team, member: q[1], by: caller) }
                     return HTTPResponse(status: 204)
                 default: throw .methodNotAllowed(["PATCH", "DELETE"])
                 }
             case ["leave"]:
                 guard method == "POST" else { throw .methodNotAllowed(["POST"]) }
-                let me = try authCall { () throws(AuthError) in try auth.me(caller) }
-                try teamCall { () throws(TeamError) in try teams.remove(team, member: me.publicID, by: caller) }
+                let me = try call { () throws(AuthError) in try auth.me(caller) }
+                try call { () throws(TeamError) in try teams.remove(team, member: me.publicID, by: caller) }
                 return HTTPResponse(status: 204)
             case ["transfer"]:
                 guard method == "POST" else { throw .methodNotAllowed(["POST"]) }
@@ -78,18 +78,13 @@ extension ShortlinkApp {
                 var errors: [FieldError] = []
                 let member = try requiredString(body, "userId", &errors)
                 guard errors.isEmpty else { throw .validation(ValidationError(errors)) }
-                return try json(200, TeamBody(try teamCall { () throws(TeamError) in try teams.transfer(team, to: member, by: caller) }))
+                return try json(200, TeamBody(try call { () throws(TeamError) in try teams.transfer(team, to: member, by: caller) }))
             case ["audit"]:
                 guard method == "GET" else { throw .methodNotAllowed(["GET", "HEAD"]) }
-                let scope = try teamCall { () throws(TeamError) in try teams.auditScope(team, by: caller) }
+                let scope = try call { () throws(TeamError) in try teams.auditScope(team, by: caller) }
                 let limit = try pageLimit(request)
                 let before = try cursor(request)
-                let entries: [AuditEntry]
-                do { entries = try audit.entries(teamID: scope, beforeID: before, limit: limit) } catch {
-                    if case .unavailable = error { throw .unavailable("the audit log") }
-                    logger.error("team audit read failed", metadata: ["error": "\(error)"])
-                    throw .internalError
-                }
+                let entries = try call { () throws(StoreError) in try audit.entries(teamID: scope, beforeID: before, limit: limit) }
                 return try json(200, CursorPage(items: entries.map(AuditItem.init), lastID: entries.last?.id, limit: limit))
             default:
                 throw .routeNotFound(request.path)
@@ -103,7 +98,7 @@ extension ShortlinkApp {
         var errors: [FieldError] = []
         let token = try requiredString(body, "token", &errors)
         guard errors.isEmpty else { throw .validation(ValidationError(errors)) }
-        return try json(200, TeamBody(try teamCall { () throws(TeamError) in try teams.accept(token: token, by: caller) }))
+        return try json(200, TeamBody(try call { () throws(TeamError) in try teams.accept(token: token, by: caller) }))
     }
 
     func teamRole(_ body: JSONObject, _ errors: inout [FieldError]) throws(Problem) -> TeamRole? {
@@ -115,27 +110,6 @@ extension ShortlinkApp {
         return role
     }
 
-    @discardableResult
-    func teamCall<T>(_ body: () throws(TeamError) -> T) throws(Problem) -> T {
-        do { return try body() } catch {
-            switch error {
-            case .validation(let v): throw .validation(v)
-            case .notFound: throw Problem(slug: "not-found", title: "Not found", status: 404, detail: "no such team of yours")
-            case .memberNotFound: throw Problem(slug: "not-found", title: "Not found", status: 404, detail: "no such member of this team")
-            case .roleRequired(let least): throw .teamRoleRequired(least)
-            case .forbidden(let why): throw Problem(slug: "forbidden", title: "Forbidden", status: 403, detail: why)
-            case .planRefusal(let refusal): throw .planRefusal(refusal)
-            case .conflict(let why): throw Problem(slug: "conflict", title: "Conflict", status: 409, detail: why)
-            case .invalidInvitation:
-                throw Problem(slug: "invalid-invitation", title: "Invalid invitation", status: 404,
-                              detail: "the invitation is unknown, already used, revoked or expired")
-            case .unavailable: throw .unavailable("the team database")
-            case .internalError(let why):
-                logger.error("team operation failed", metadata: ["error": "\(why)"])
-                throw .internalError
-            }
-        }
-    }
 }
 
 struct TeamBody: Encodable {

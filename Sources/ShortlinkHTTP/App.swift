@@ -58,12 +58,23 @@ public final class ShortlinkApp {
     public func handle(_ request: HTTPRequest) -> (HTTPResponse, ClickRecord?) {
         let path = request.path
         if path.hasPrefix("/api/") || path == "/api" {
+            let requestID = Self.newRequestID()
             var response: HTTPResponse
-            do { response = try api(request) } catch { response = error.response() }
-            if response.status >= 500 {
-                logger.error("api request failed", metadata: ["status": "\(response.status)", "path": "\(path)"])
+            do { response = try api(request) } catch {
+                var problem = error
+                if problem.status >= 500 {
+                    // The one place where server-side failures are logged, with what went wrong (never sent)
+                    // and the request id the client sees.
+                    logger.error("api request failed", metadata: [
+                        "status": "\(problem.status)", "path": "\(path)", "request_id": "\(requestID)",
+                        "error": "\(problem.logDetail ?? problem.detail)",
+                    ])
+                    problem.extensions["requestId"] = requestID
+                }
+                response = problem.response()
             }
             response.headers.append(("Cache-Control", "no-store"))
+            response.headers.append(("X-Request-Id", requestID))
             if request.method == "HEAD" { response.omitBody = true }
             return (response, nil)
         }
@@ -71,6 +82,14 @@ public final class ShortlinkApp {
         // stand in for a page that the product serves, mails or has announced.
         if ProductPaths.isProductPath(path[...]) { return (productPage(request), nil) }
         return redirect(request)
+    }
+
+    /// 16 hex digits from the system's CSPRNG: names one API request in its answer and in the log.
+    static func newRequestID() -> String {
+        var generator = SystemRandomNumberGenerator()
+        let n = generator.next() as UInt64
+        let hex = String(n, radix: 16)
+        return String(repeating: "0", count: 16 - hex.count) + hex
     }
 
     /// A product path that has no page (yet): 404 from the product, negotiated like every error page.

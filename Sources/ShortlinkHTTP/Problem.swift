@@ -17,6 +17,8 @@ public struct Problem: Error, Equatable {
     public var headers: [(String, String)] = []
     /// Extension members of the problem document.
     public var extensions: [String: String] = [:]
+    /// What went wrong on the server, for the log only (never sent).
+    var logDetail: String?
 
     /// Creates a problem.
     public init(slug: String, title: String, status: Int, detail: String, errors: [FieldError] = [],

@@ -306,3 +306,13 @@ def test_an_over_long_uri_gets_a_problem():
     r = request("GET", f"{HTTPS}/api/v1/urls/" + "a" * 20000)
     assert r.status in (414, 431, 400), r
     assert r.headers["content-type"] == "application/problem+json", r
+
+
+def test_every_api_answer_names_its_request():
+    ids = set()
+    for _ in range(3):
+        r = request("GET", f"{HTTPS}/api/v1/health")
+        assert re.fullmatch(r"[0-9a-f]{16}", r.headers["x-request-id"]), r.headers
+        ids.add(r.headers["x-request-id"])
+    assert len(ids) == 3
+    assert re.fullmatch(r"[0-9a-f]{16}", request("GET", f"{HTTPS}/api/v1/urls/x").headers["x-request-id"])

@@ -9,12 +9,16 @@ public enum AuthError: Error, Equatable, Sendable {
     case invalidLogin
     /// Too many failed attempts for this account or address; retry after the seconds given.
     case throttled(retryAfter: Int)
-    /// A refresh, one-time or 2FA-step token that is unknown, used or expired.
+    /// A session's token (access, refresh, or the 2FA step's) that is unknown, used or expired.
     case invalidToken
+    /// A mailed one-time token (address verification, password reset) that is unknown, used or expired.
+    case invalidMailedToken
     /// A refresh token was presented a second time: its whole session was revoked.
     case refreshReused
-    /// A wrong or replayed 2FA code.
+    /// A wrong or replayed 2FA code when changing settings.
     case invalidCode
+    /// A wrong or replayed 2FA code at the second step of a sign-in (a failed login).
+    case invalidLoginCode
     /// The current password given to confirm a change is wrong.
     case wrongPassword
     /// Account settings can only be changed from a signed-in session, not with an API key.
@@ -188,7 +192,7 @@ public final class AuthService {
         try checkThrottle(accountKey: accountKey, ipKey: ipKey)
         guard user.isActive, try checkSecondFactor(user, code: code) else {
             recordFailure(accountKey: accountKey, ipKey: ipKey)
-            throw .invalidCode
+            throw .invalidLoginCode
         }
         guard try call({ () throws(StoreError) in try store.consume(tokenHash: hash, purpose: .login2FA, now: clock.now) }) != nil else {
             throw .invalidToken
@@ -246,14 +250,14 @@ public final class AuthService {
     public func verifyEmail(token: String, clientIP: String) throws(AuthError) {
         let now = clock.now
         let found = try call { () throws(StoreError) in try store.consume(tokenHash: Secrets.sha256(token), purpose: .verifyEmail, now: now) }
-        guard let found, let email = found.email else { throw .invalidToken }
+        guard let found, let email = found.email else { throw .invalidMailedToken }
         let verified = try call { () throws(StoreError) in
             try store.markEmailVerified(
                 userID: found.userID, email: email, now: now,
                 audit: AuditEntry(occurredAt: now, actorUserID: found.userID, actorKeyID: nil, actorIP: clientIP,
                                   action: "user.email_verified", objectType: "user", objectID: "", details: ["email": email]))
         }
-        if !verified { throw .invalidToken }
+        if !verified { throw .invalidMailedToken }
     }
 
     /// Mails a new verification link to the caller's current address.
@@ -301,17 +305,36 @@ public final class AuthService {
         let hash = Secrets.sha256(token)
         let pending: (userID: Int64, email: String?)?
         do { pending = try store.peek(tokenHash: hash, purpose: .resetPassword, now: now) } catch { throw Self.map(error) }
-        guard let pending else { throw .invalidToken }
+        guard let pending else { throw .invalidMailedToken }
         let user = try loadUser(pending.userID)
         let phc = try newPasswordHash(newPassword, email: user.email, field: "newPassword")
         guard try call({ () throws(StoreError) in try store.consume(tokenHash: hash, purpose: .resetPassword, now: now) }) != nil else {
-            throw .invalidToken
+            throw .invalidMailedToken
         }
         try call { () throws(StoreError) in
             try store.setPassword(userID: user.id, hash: phc, now: now, keepingSession: nil,
                                   audit: AuditEntry(occurredAt: now, actorUserID: user.id, actorKeyID: nil, actorIP: clientIP,
                                                     action: "auth.password_reset", objectType: "user", objectID: user.publicID))
         }
+    }
+
+    /// Sets a user's password on the operator's say (`shortlinkctl set-password`): by the product's rules
+    /// for addresses and passwords, every session of the user ends and pending reset tokens are used up, as
+    /// after a reset; the audit entry names the user by public id.
+    public func setPasswordByOperator(email rawEmail: String, password: String) throws(AuthError) -> UserAccount {
+        let email: String
+        do { email = try EmailAddress.parse(rawEmail) } catch { throw .validation(error) }
+        let found = try call { () throws(StoreError) in try store.user(email: email) }
+        guard let user = found else { throw .notFound("no user with the email \(email)") }
+        let phc = try newPasswordHash(password, email: user.email, field: "password")
+        let now = clock.now
+        try call { () throws(StoreError) in
+            try store.setPassword(userID: user.id, hash: phc, now: now, keepingSession: nil,
+                                  audit: AuditEntry(occurredAt: now, actorUserID: nil, actorKeyID: nil, actorIP: "",
+                                                    action: "user.password.set", objectType: "user", objectID: user.publicID,
+                                                    details: ["via": "shortlinkctl"]))
+        }
+        return user
     }
 
     /// Changes the caller's password after checking the current one; other sessions end.
