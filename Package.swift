@@ -51,14 +51,20 @@ let package = Package(
         // The HTTP application: router, handlers, JSON, auth, problem+json.
         .target(name: "ShortlinkHTTP", dependencies: ["ShortlinkCore", "LinkDomain", "QRCode", .product(name: "Logging", package: "swift-log")]),
 
+        // The one place that builds a process's dependency graph from the configuration.
+        .target(name: "ShortlinkWiring", dependencies: [
+            "ShortlinkCore", "LinkDomain", "MariaDBStore", "MemcachedCache", "Mailer",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+
         // Binaries.
         .executableTarget(name: "shortlinkd", dependencies: [
-            "Prefork", "FastCGI", "ShortlinkHTTP", "ShortlinkCore", "MariaDBStore", "MemcachedCache", "ClickSpool",
-            "QRCode", "Mailer",
+            "Prefork", "FastCGI", "ShortlinkHTTP", "ShortlinkCore", "ShortlinkWiring", "MariaDBStore", "MemcachedCache",
+            "ClickSpool", "QRCode", "Mailer",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "shortlinkctl", dependencies: [
-            "ShortlinkCore", "MariaDBStore", "MemcachedCache", "LinkDomain", "Mailer",
+            "ShortlinkCore", "ShortlinkWiring", "MariaDBStore", "MemcachedCache", "LinkDomain", "Mailer",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),

@@ -6,6 +6,7 @@ import Mailer
 import MariaDBStore
 import MemcachedCache
 import ShortlinkCore
+import ShortlinkWiring
 
 /// shortlinkctl: the operator's tool — migrations, first admin, API keys, checks.
 @main
@@ -195,7 +196,7 @@ struct CreateKey: ParsableCommand {
 
 struct SetPassword: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Set a user's password (argon2id) from the first line of standard input.")
+        abstract: "Set a user's password (argon2id) from the first line of standard input; the user's sessions end.")
 
     @Option(help: "The user's email address (the user must exist).")
     var email: String
@@ -205,19 +206,19 @@ struct SetPassword: ParsableCommand {
     func run() throws {
         let (config, logger) = setup()
         guard let password = readLine(strippingNewline: true) else { throw ValidationError("no password on standard input") }
-        do { try PasswordPolicy.validate(password, email: email) } catch {
-            throw ValidationError(error.errors.map { "password \($0.message)" }.joined(separator: "; "))
+        // Through the account service, as the API would: the product's password rule, every session of the
+        // user ended, pending reset tokens used up, an audit entry naming the user by public id.
+        let services = try Services(config: config, logger: logger)
+        do {
+            let user = try services.auth.setPasswordByOperator(email: email, password: password)
+            print("password set for \(user.email); their sessions have ended")
+        } catch {
+            switch error {
+            case .validation(let v): throw ValidationError(v.errors.map { "\($0.field) \($0.message)" }.joined(separator: "; "))
+            case .notFound(let why): throw ValidationError(why)
+            default: throw error
+            }
         }
-        guard let hash = PasswordHasher.standard.hash(password) else { throw ValidationError("hashing failed: out of memory") }
-        let db = MariaDBConnection(options: MariaDBOptions(config: config), logger: logger)
-        let now = Date()
-        let found = try db.execute("SELECT public_id FROM users WHERE email = ?", [.text(email)], isRead: true)
-        guard let publicID = found.rows.first?[0].text else { throw ValidationError("no user with the email \(email)") }
-        try db.execute("UPDATE users SET password_hash = ?, updated_at = ? WHERE public_id = ?",
-                       [.text(hash), .date(now), .text(publicID)])
-        // The audit row names the user by public id (an email may be longer than the object_id column).
-        try recordOperatorAction(db, now: now, "user.password.set", "user", publicID, ["email": email])
-        print("password set for \(email)")
     }
 }
 

@@ -9,6 +9,7 @@ import MemcachedCache
 import Prefork
 import ShortlinkCore
 import ShortlinkHTTP
+import ShortlinkWiring
 
 /// One worker process: one MariaDB and one memcached connection, one request at a time.
 struct Worker {
@@ -27,12 +28,12 @@ struct Worker {
         let fcgi = FastCGIConnection(listenFD: listenFD, stopSignals: WorkerSignals.stopSignals)
         if config.responder == "noop" { runNoop(fcgi) }
 
-        let db = MariaDBConnection(options: MariaDBOptions(config: config), logger: logger)
-        let memcached: MemcachedClient
-        do { memcached = try MemcachedClient(servers: config.memcached, logger: logger) } catch {
+        let services: Services
+        do { services = try Services(config: config, logger: logger) } catch {
             logger.critical("bad memcached setting", metadata: ["error": "\(error)"])
             exit(78)
         }
+        let db = services.db, memcached = services.memcached
         guard let domainID = resolveDomain(db: db, memcached: memcached, logger: logger) else {
             logger.error("cannot resolve the default domain: database and cache unavailable")
             sleep(1)
@@ -47,40 +48,12 @@ struct Worker {
                 let d = ContinuousClock.now - start
                 return d.components.seconds * 1000 + d.components.attoseconds / 1_000_000_000_000_000
             })
-        let store = MariaDBLinkStore(connection: db)
-        let accounts = MariaDBAccounts(connection: db)
         let spool = SpoolWriter(directory: config.spoolDir, maxBytes: config.spoolMaxBytes, logger: logger)
-        let clock = SystemClock()
-        let plans = MariaDBPlans(connection: db)
-        let counters = MemcachedRateCounter(client: memcached)
-        SMTPTransport.globalInit()
-        let mailer = MailDispatcher(
-            outbox: MariaDBMailOutbox(connection: db),
-            transport: config.smtpURL.isEmpty ? nil : SMTPTransport(url: config.smtpURL, user: config.smtpUser, password: config.smtpPassword,
-                                                                     timeoutSeconds: 5),
-            from: config.mailFrom, clock: clock, logger: logger)
-        let serverKeys = ServerKeys(secret: config.secretKey)
-        let sessions = MariaDBSessions(connection: db)
-        let auth = AuthService(
-            store: sessions, tokens: AccessTokens(key: serverKeys.tokenSigningKey), keys: serverKeys,
-            hasher: .standard, failures: counters, mail: mailer, clock: clock,
-            settings: .init(accessTTL: config.accessTokenTTL, refreshTTL: config.refreshTokenTTL,
-                            failuresPerAccount: config.loginFailuresPerAccount, failuresPerIP: config.loginFailuresPerIP,
-                            webURL: config.webURL, issuer: "shortlink"),
-            logger: logger)
-        let teamStore = MariaDBTeams(connection: db)
-        let links = LinkService(store: store, plans: plans, teams: teamStore, cache: cache, clock: clock, domainID: domainID,
-                                ownHosts: config.ownHosts, logger: logger)
-        let app = ShortlinkApp(links: links, keys: accounts, clicks: spool, clock: clock,
-                               health: Health(db: db, memcached: memcached), rates: counters,
-                               audit: MariaDBAudit(connection: db),
-                               subscriptions: SubscriptionService(store: plans, plans: plans, clock: clock),
-                               apiKeys: APIKeyService(store: accounts, clock: clock),
-                               admins: AdminService(store: MariaDBAdmin(connection: db), subscriptions: plans, plans: plans,
-                                                    clock: clock),
-                               auth: auth,
-                               teams: TeamService(store: teamStore, plans: plans, accounts: sessions, mail: mailer, clock: clock,
-                                                  webURL: config.webURL),
+        let app = ShortlinkApp(links: services.links(cache: cache, domainID: domainID, logger: logger), keys: services.accounts,
+                               clicks: spool, clock: services.clock,
+                               health: Health(db: db, memcached: memcached), rates: services.counters,
+                               audit: services.audit, subscriptions: services.subscriptions, apiKeys: services.apiKeys,
+                               admins: services.admins, auth: services.auth, teams: services.teams,
                                anonymousPerMinute: config.anonymousRatePerMinute, baseURL: config.baseURL,
                                maxBody: config.maxBody, logger: logger)
 

@@ -1,10 +1,13 @@
 """Accounts and sessions through nginx: registration with a mailed verification, login, refresh-token rotation
 and reuse detection, logout, token tampering, brute-force throttling, password reset and change."""
+import os
 import re
+import subprocess
 import time
 
 from conftest import (HTTPS, PASSWORD, Session, fresh_source, forge_jwt, jwt_claims, login, mail_token, mails_to, new_user,
-                      register, request, signed_in, sql, stackctl, token_signing_key, unique_email, wait_for, wait_mail, ctl)
+                      register, request, set_password, signed_in, sql, stackctl, token_signing_key, unique_email, wait_for,
+                      wait_mail, ctl, STACK_DIR)
 
 
 def user_count():
@@ -310,3 +313,20 @@ def test_sessions_are_listed_and_can_be_ended_one_by_one_or_all_but_this_one(api
     assert tablet.me().status == 401 and laptop.me().status == 200
     assert [s["current"] for s in laptop.call("GET", "/api/me/sessions").json()["items"]] == [True]
     assert api.call("DELETE", "/api/me/sessions").status == 403  # an API key has no session
+
+
+def test_an_operators_set_password_goes_through_the_account_service():
+    """shortlinkctl set-password applies the product's rules and ends the user's sessions, like a reset."""
+    address, _ = new_user("ops")
+    session = signed_in(address)
+    user_id = session.me().json()["id"]
+    set_password(address.upper(), "a brand new passphrase 77")  # the one email rule: compared in lower case
+    assert session.me().status == 401
+    assert login(address, "a brand new passphrase 77").status == 200
+    env = dict(os.environ, SHORTLINK_CONFIG=os.path.join(STACK_DIR, "shortlink.conf"))
+    weak = subprocess.run([os.path.join(os.environ["SL_BIN"], "shortlinkctl"), "set-password", "--email", address],
+                          input="password\n", env=env, capture_output=True, text=True)
+    assert weak.returncode != 0 and "password" in weak.stderr, weak
+    assert login(address, "a brand new passphrase 77").status == 200
+    entry = sql("SELECT object_id, details FROM audit_log WHERE action = 'user.password.set' ORDER BY id DESC LIMIT 1")[0]
+    assert entry[0] == user_id and "shortlinkctl" in entry[1], entry
