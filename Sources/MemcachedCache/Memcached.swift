@@ -168,7 +168,7 @@ public final class MemcachedLinkCache: LinkCache {
     }
 
     @inline(__always)
-    static func key(_ domainID: Int64, _ code: String) -> String { "sl1:l:\(domainID):\(code)" }
+    static func key(_ domainID: Int64, _ code: String) -> String { CacheKeys.link(domainID: domainID, code: code) }
 
     /// Reads a code's entry; an undecodable entry counts as a miss.
     public func lookup(domainID: Int64, code: String) -> CacheLookup {
@@ -215,7 +215,7 @@ public final class MemcachedChangeFeed: LinkChangeFeed {
     private let client: MemcachedClient
     private let loadNode: () -> UInt64
     private let bumpNode: () -> Void
-    static let key = "sl1:gen"
+    static let key = CacheKeys.changeGeneration
 
     /// Creates the feed; `loadNode`/`bumpNode` read and bump the node's shared counter.
     public init(client: MemcachedClient, loadNode: @escaping () -> UInt64, bumpNode: @escaping () -> Void) {

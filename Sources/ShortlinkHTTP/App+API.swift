@@ -110,7 +110,7 @@ extension ShortlinkApp {
     func count(_ subject: String, limit: Int) -> RateLimitState? {
         let rule = RateWindow(limit: limit)
         let now = Int64(clock.now.timeIntervalSince1970)
-        guard let n = rates.increment("sl1:rl:\(subject):\(rule.index(nowSeconds: now))", ttlSeconds: rule.windowSeconds + 5) else {
+        guard let n = rates.increment(CacheKeys.rate(subject: subject, window: rule.index(nowSeconds: now)), ttlSeconds: rule.windowSeconds + 5) else {
             logger.warning("rate limit counters unavailable: request allowed", metadata: ["subject": "\(subject)"])
             return nil
         }

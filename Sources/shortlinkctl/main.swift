@@ -253,7 +253,7 @@ struct Check: ParsableCommand {
         let db = MariaDBConnection(options: MariaDBOptions(config: config), logger: logger)
         do { try db.ping(); print("mariadb: up") } catch { print("mariadb: DOWN (\(error))"); ok = false }
         let mc = try MemcachedClient(servers: config.memcached, logger: logger)
-        if case .failed = mc.get("sl1:health") { print("memcached: DOWN"); ok = false } else { print("memcached: up") }
+        if case .failed = mc.get(CacheKeys.healthProbe) { print("memcached: DOWN"); ok = false } else { print("memcached: up") }
         if !ok { throw ExitCode(1) }
     }
 }

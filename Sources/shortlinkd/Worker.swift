@@ -109,7 +109,7 @@ struct Worker {
 
     /// The default domain's id: from MariaDB (registering it), else from memcached where workers leave it.
     private func resolveDomain(db: MariaDBConnection, memcached: MemcachedClient, logger: Logger) -> Int64? {
-        let key = "sl1:domain:\(config.shortHost)"
+        let key = CacheKeys.domainID(host: config.shortHost)
         do {
             let id = try MariaDBAccounts(connection: db).ensureDomain(host: config.shortHost, now: Date())
             memcached.set(key, Array(String(id).utf8), ttl: 0)
@@ -134,7 +134,7 @@ final class Health: HealthProbe {
     }
     func isDatabaseUp() -> Bool { (try? db.ping()) != nil }
     func isCacheUp() -> Bool {
-        if case .failed = memcached.get("sl1:health") { return false }
+        if case .failed = memcached.get(CacheKeys.healthProbe) { return false }
         return true
     }
 }

@@ -42,3 +42,26 @@ import LinkDomain
         }
     }
 }
+
+@Suite struct CacheKeySchemaTests {
+    @Test func everyKeyIsVersionedAndFitsMemcached() {
+        let longest = [
+            CacheKeys.link(domainID: Int64.max, code: String(repeating: "z", count: 64)),
+            CacheKeys.rate(subject: "ip:" + String(repeating: "f", count: 45), window: Int64.max),
+            CacheKeys.loginFailures(clientIP: String(repeating: "f", count: 45)),
+            CacheKeys.loginFailures(emailHash: Array(repeating: 0xAB, count: 32)),
+            CacheKeys.resetRequests(emailHash: Array(repeating: 0xAB, count: 32)),
+            CacheKeys.domainID(host: String(repeating: "h", count: 253)), CacheKeys.changeGeneration, CacheKeys.healthProbe,
+        ]
+        for key in longest {
+            #expect(key.hasPrefix("sl1:"), "\(key)")
+            #expect(key.utf8.count <= 250, "\(key)")
+            #expect(!key.utf8.contains(where: { $0 <= 0x20 || $0 == 0x7F }), "\(key)")
+        }
+    }
+
+    @Test func kindsOfKeyNeverCollide() {
+        #expect(CacheKeys.loginFailures(emailHash: [1, 2]) != CacheKeys.resetRequests(emailHash: [1, 2]))
+        #expect(CacheKeys.link(domainID: 1, code: "gen") != CacheKeys.changeGeneration)
+    }
+}

@@ -277,7 +277,7 @@ public final class AuthService {
         let email = EmailAddress.normalize(rawEmail)
         do { try EmailAddress.validate(email) } catch { throw .validation(error) }
         // Each request costs a mail: count it like a failed login so that an address cannot be flooded.
-        let accountKey = "sl1:pr:a:" + Secrets.hex(Array(Secrets.sha256(email).prefix(12)))
+        let accountKey = CacheKeys.resetRequests(emailHash: Secrets.sha256(email))
         if let n = failures.increment(accountKey, ttlSeconds: Self.failureWindow), n > settings.failuresPerAccount {
             throw .throttled(retryAfter: Self.failureWindow)
         }
@@ -520,7 +520,7 @@ public final class AuthService {
     /// The failed-login counters of an account (by a hash of its email, never the address itself) and of a
     /// client address.
     static func failureKeys(email: String, clientIP: String) -> (account: String, ip: String) {
-        ("sl1:lf:a:" + Secrets.hex(Array(Secrets.sha256(email).prefix(12))), "sl1:lf:ip:" + clientIP)
+        (CacheKeys.loginFailures(emailHash: Secrets.sha256(email)), CacheKeys.loginFailures(clientIP: clientIP))
     }
 
     private func recordFailure(accountKey: String, ipKey: String) {
