@@ -29,6 +29,8 @@ public struct APIKeyInfo: Sendable, Equatable {
 public protocol APIKeyAdmin: AnyObject {
     /// The user's keys, newest first.
     func keys(ofUser userID: Int64) throws(StoreError) -> [APIKeyInfo]
+    /// The id of the user with `email` (normalised), creating it without a password and with `role` if absent.
+    func ensureUser(email: String, role: String, now: Date) throws(StoreError) -> Int64
     /// Stores a key (only the SHA-256 of `secret`) and its audit entry in one transaction.
     func create(userID: Int64, name: String, secret: String, scopes: [String], now: Date, audit: AuditEntry) throws(StoreError) -> APIKeyInfo
     /// Revokes the user's key `publicID`; false when the user has no such active key.
@@ -78,6 +80,38 @@ public final class APIKeyService {
                                         audit: .by(principal, at: now, "key.create", "api_key", "",
                                                    details: ["name": trimmed, "scopes": list.joined(separator: " "),
                                                              "prefix": APIKeySecret.displayPrefix(of: secret)]))
+            return (info, secret)
+        } catch { throw Self.map(error) }
+    }
+
+    /// A new key for the user with `email` on the operator's say (`shortlinkctl create-key`, `create-admin`):
+    /// the user is created without a password if absent; the same rules for the address, the name and the
+    /// scopes as the API. The returned secret is shown once.
+    public func issueByOperator(email rawEmail: String, role: String, name: String, scopes: [String]) throws(APIKeyError) -> (APIKeyInfo, String) {
+        var errors: [FieldError] = []
+        var email = ""
+        do { email = try EmailAddress.parse(rawEmail) } catch { errors += error.errors }
+        var trimmed = ""
+        do { trimmed = try TextRule.name.validate(name, field: "name") } catch { errors += error.errors }
+        if scopes.isEmpty || scopes.contains(where: { !APIKeySecret.knownScopes.contains($0) }) {
+            errors.append(FieldError(field: "scopes", code: "scopes.invalid",
+                                     message: "must be among \(APIKeySecret.knownScopes.sorted().joined(separator: ", "))"))
+        }
+        if role != "user" && role != "admin" { errors.append(FieldError(field: "role", code: "role.invalid", message: "must be user or admin")) }
+        guard errors.isEmpty else { throw .validation(ValidationError(errors)) }
+        // The operator may give any scope: `admin` on a key of a non-administrator stays inert, since
+        // administration needs both the scope and the account's role.
+        let now = clock.now
+        let secret = APIKeySecret.generate()
+        let list = Array(Set(scopes)).sorted()
+        do {
+            let userID = try store.ensureUser(email: email, role: role, now: now)
+            let info = try store.create(userID: userID, name: trimmed, secret: secret, scopes: list, now: now,
+                                        audit: AuditEntry(occurredAt: now, actorUserID: nil, actorKeyID: nil, actorIP: "",
+                                                          action: "key.create", objectType: "api_key", objectID: "",
+                                                          details: ["name": trimmed, "scopes": list.joined(separator: " "),
+                                                                    "prefix": APIKeySecret.displayPrefix(of: secret),
+                                                                    "via": "shortlinkctl"]))
             return (info, secret)
         } catch { throw Self.map(error) }
     }

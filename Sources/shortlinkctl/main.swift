@@ -125,15 +125,9 @@ struct CreateAdmin: ParsableCommand {
 
     func run() throws {
         let (config, logger) = setup()
-        let db = MariaDBConnection(options: MariaDBOptions(config: config), logger: logger)
-        let accounts = MariaDBAccounts(connection: db)
-        let now = Date()
-        let user = try accounts.ensureUser(email: email, role: "admin", now: now)
-        try MariaDBPlans(connection: db).subscribe(userID: user, planCode: "enterprise", now: now)
-        let secret = APIKeySecret.generate()
-        let key = try accounts.createAPIKey(userID: user, name: "admin (shortlinkctl)", secret: secret, scopes: ["admin"], now: now)
-        try recordOperatorAction(db, now: now, "key.create", "api_key", String(key),
-                                 ["userId": String(user), "scopes": "admin", "prefix": APIKeySecret.displayPrefix(of: secret)])
+        let services = try Services(config: config, logger: logger)
+        try grantPlan("enterprise", to: email, role: "admin", services)
+        let secret = try issueKey(services, email: email, role: "admin", name: "admin (shortlinkctl)", scopes: ["admin"])
         if let path = writeKey {
             _ = FileManager.default.createFile(atPath: path, contents: Data((secret + "\n").utf8), attributes: [.posixPermissions: 0o600])
         }
@@ -161,14 +155,6 @@ struct CreateKey: ParsableCommand {
 
     mutating func validate() throws {
         email = try operatorEmail(email)
-        do { name = try TextRule.name.validate(name, field: "name") } catch {
-            throw ValidationError("--name " + error.errors.map(\.message).joined(separator: "; "))
-        }
-        let list = scopes.split(whereSeparator: { $0 == " " || $0 == "," }).map(String.init)
-        guard !list.isEmpty, list.allSatisfy(APIKeySecret.knownScopes.contains) else {
-            throw ValidationError("--scopes must be among: \(APIKeySecret.knownScopes.sorted().joined(separator: " "))")
-        }
-        guard role == "user" || role == "admin" else { throw ValidationError("--role must be user or admin") }
         if let plan, !["free", "pro", "business", "enterprise"].contains(plan) {
             throw ValidationError("--plan must be free, pro, business or enterprise")
         }
@@ -176,22 +162,30 @@ struct CreateKey: ParsableCommand {
 
     func run() throws {
         let (config, logger) = setup()
-        let db = MariaDBConnection(options: MariaDBOptions(config: config), logger: logger)
-        let accounts = MariaDBAccounts(connection: db)
-        let now = Date()
-        let user = try accounts.ensureUser(email: email, role: role, now: now)
-        if let plan {
-            try MariaDBPlans(connection: db).subscribe(userID: user, planCode: plan, now: now)
-            try recordOperatorAction(db, now: now, "plan.change", "subscription", String(user), ["plan": plan])
-        }
-        let secret = APIKeySecret.generate()
+        let services = try Services(config: config, logger: logger)
+        if let plan { try grantPlan(plan, to: email, role: role, services) }
         let list = scopes.split(whereSeparator: { $0 == " " || $0 == "," }).map(String.init)
-        let key = try accounts.createAPIKey(userID: user, name: name, secret: secret, scopes: list, now: now)
-        try recordOperatorAction(db, now: now, "key.create", "api_key", String(key),
-                                 ["userId": String(user), "scopes": list.joined(separator: " "),
-                                  "prefix": APIKeySecret.displayPrefix(of: secret)])
-        print(secret)
+        print(try issueKey(services, email: email, role: role, name: name, scopes: list))
     }
+}
+
+/// A key through the key service, by the API's rules; its errors as one line for the operator.
+func issueKey(_ services: Services, email: String, role: String, name: String, scopes: [String]) throws -> String {
+    do { return try services.apiKeys.issueByOperator(email: email, role: role, name: name, scopes: scopes).1 } catch {
+        switch error {
+        case .validation(let v): throw ValidationError(v.errors.map { "--\($0.field) \($0.message)" }.joined(separator: "; "))
+        default: throw error
+        }
+    }
+}
+
+/// Puts the user (created if absent) on `plan`, with an audit entry naming the user by public id.
+func grantPlan(_ plan: String, to email: String, role: String, _ services: Services) throws {
+    let now = Date()
+    let userID = try services.accounts.ensureUser(email: email, role: role, now: now)
+    try services.plans.subscribe(userID: userID, planCode: plan, now: now)
+    let publicID = try services.sessions.user(id: userID)?.publicID ?? ""
+    try recordOperatorAction(services.db, now: now, "plan.change", "subscription", publicID, ["plan": plan])
 }
 
 struct SetPassword: ParsableCommand {

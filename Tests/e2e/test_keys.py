@@ -1,7 +1,9 @@
 """API keys: create (shown once, recognisable prefix), list with last use, revoke; scopes enforced."""
+import os
+import subprocess
 import time
 
-from conftest import API, HTTPS, admin_key, ctl, request, sql
+from conftest import API, HTTPS, STACK_DIR, admin_key, ctl, request, sql
 
 
 def keys(key, method="GET", path="", body=None):
@@ -66,3 +68,30 @@ def test_passwords_are_stored_as_argon2id_after_the_strength_rule():
     assert ok.returncode == 0, ok.stderr
     stored = sql(f"SELECT password_hash FROM users WHERE email = '{email}'")[0][0]
     assert stored.startswith("$argon2id$v=19$m=65536,t=3,p=1$") and "correct" not in stored
+
+
+def test_operator_keys_go_through_the_key_service():
+    """shortlinkctl create-key applies the API's rules for addresses, names and scopes, and audits in the same
+    transaction as the key, naming key and user by public id."""
+    env = dict(os.environ, SHORTLINK_CONFIG=os.path.join(STACK_DIR, "shortlink.conf"))
+    binary = os.path.join(os.environ["SL_BIN"], "shortlinkctl")
+
+    def create(*args):
+        return subprocess.run([binary, "create-key", *args], env=env, capture_output=True, text=True)
+
+    address = f"opkey{time.time_ns()}@example.com"
+    for bad in (["--email", "not an address"], ["--email", address, "--name", "bad\u0007name"],
+                ["--email", address, "--scopes", ""], ["--email", address, "--scopes", "links:fly"],
+                ["--email", address, "--role", "root"]):
+        r = create(*bad)
+        assert r.returncode != 0 and r.stderr, (bad, r)
+    r = create("--email", address.upper(), "--name", "  ops key  ", "--plan", "pro")
+    assert r.returncode == 0, r
+    key = API(r.stdout.strip())
+    assert key.create(longUrl="https://example.com/op", customAlias=f"op{time.time_ns() % 10**9}").status == 201  # pro
+    listed = key.call("GET", "/api/keys").json()["items"]
+    assert [k["name"] for k in listed] == ["ops key"]
+    row = sql("SELECT object_id, details FROM audit_log WHERE action = 'key.create' ORDER BY id DESC LIMIT 1")[0]
+    assert row[0] == listed[0]["id"] and "shortlinkctl" in row[1], row
+    plan_row = sql("SELECT object_id FROM audit_log WHERE action = 'plan.change' ORDER BY id DESC LIMIT 1")[0]
+    assert len(plan_row[0]) == 36, plan_row  # the user's public id, never a row id
