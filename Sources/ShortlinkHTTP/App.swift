@@ -99,43 +99,47 @@ public final class ShortlinkApp {
 
     // MARK: The redirect
 
+    /// The short-link host: the facts of the visit, the lookup, then `RedirectEngine` decides the whole
+    /// answer (status, headers, whether it is a click) and this only renders it.
     func redirect(_ request: HTTPRequest) -> (HTTPResponse, ClickRecord?) {
-        let isHead = request.method == "HEAD"
-        guard request.method == "GET" || isHead else {
-            return (Problem.methodNotAllowed(["GET", "HEAD"]).response(), nil)
-        }
-        if request.path == "/" { return (landingPage(isHead: isHead), nil) }
+        let visit = Visit(method: request.method, nowMillis: Timestamp.millis(clock.now), clientAddress: request.remoteAddress,
+                          userAgent: request.header("user-agent") ?? "", referrer: request.header("referer") ?? "",
+                          acceptLanguage: request.header("accept-language") ?? "", query: request.query)
+        if let refused = RedirectEngine.refusal(visit) { return (render(refused, request), nil) }
+        if request.path == "/" { return (landingPage(isHead: visit.isHead), nil) }
         let code = request.path.dropFirst()  // the leading "/"
-        guard AliasRules.isPlausibleCode(code.utf8) else {
-            return (page(for: .linkNotFound, request), nil)
-        }
+        guard AliasRules.isPlausibleCode(code.utf8) else { return (render(RedirectEngine.answer(nil, visit), request), nil) }
         let snapshot: LinkSnapshot?
         do { snapshot = try links.resolve(code: String(code)) } catch {
             logger.error("redirect lookup failed", metadata: ["error": "\(error)"])
             return (page(for: .unavailable("the link database"), request), nil)
         }
-        let nowMillis = Timestamp.millis(clock.now)
-        switch RedirectDecision.decide(snapshot, nowMillis: nowMillis) {
-        case .notFound:
-            return (page(for: .linkNotFound, request), nil)
-        case .gone(let reason):
-            return (page(for: .gone(reason), request), nil)
-        case .redirect(let type, let location, let linkID):
-            var headers: [(String, String)] = [("Location", location)]
-            if type == .movedPermanently || type == .permanentRedirect {
-                headers.append(("Cache-Control", "private, max-age=90"))
-            } else {
-                headers.append(("Cache-Control", "private, no-cache"))
-            }
-            var response = HTTPResponse(status: type.rawValue, headers: headers)
-            response.omitBody = isHead
-            // HEAD is a probe (link checkers, unfurlers), not a visit: it is answered but not recorded.
-            let click = isHead ? nil : ClickRecord(
-                timeMillis: nowMillis, linkID: linkID, domainID: links.domainID, code: String(code),
-                status: type.rawValue, ip: request.remoteAddress,
-                userAgent: request.header("user-agent") ?? "", referer: request.header("referer") ?? "")
-            return (response, click)
+        let answer = RedirectEngine.answer(snapshot, visit)
+        let click = answer.clickOf.map {
+            ClickRecord(timeMillis: visit.nowMillis, linkID: $0, domainID: links.domainID, code: String(code), status: answer.status,
+                        ip: visit.clientAddress, userAgent: visit.userAgent, referer: visit.referrer)
         }
+        return (render(answer, request), click)
+    }
+
+    /// The response for an engine's answer: a redirect as decided, a page as the client negotiates it.
+    func render(_ answer: RedirectAnswer, _ request: HTTPRequest) -> HTTPResponse {
+        let headers = answer.headers.map { ($0.name, $0.value) }
+        var response: HTTPResponse
+        switch answer.kind {
+        case .redirect:
+            response = HTTPResponse(status: answer.status, headers: headers)
+        case .methodNotAllowed:
+            var problem = Problem.methodNotAllowed(RedirectEngine.allowedMethods)
+            problem.headers = headers
+            response = problem.response()
+        case .page(.notFound):
+            response = negotiatedPage(.linkNotFound, request, headers: headers)
+        case .page(.gone(let reason)):
+            response = negotiatedPage(.gone(reason), request, headers: headers)
+        }
+        response.omitBody = answer.omitBody
+        return response
     }
 
     /// What a browser pointed at the bare short domain sees.
@@ -156,8 +160,13 @@ public final class ShortlinkApp {
         return response
     }
 
-    /// A problem as JSON for API clients, or as a small HTML page for browsers.
+    /// A problem as JSON for API clients, or as a small HTML page for browsers; never cached.
     func page(for problem: Problem, _ request: HTTPRequest) -> HTTPResponse {
+        negotiatedPage(problem, request, headers: [("Cache-Control", "no-store")])
+    }
+
+    /// `problem` as problem+json or as a small HTML page, as the `Accept` header weighs them, with `headers`.
+    func negotiatedPage(_ problem: Problem, _ request: HTTPRequest, headers: [(String, String)]) -> HTTPResponse {
         var response: HTTPResponse
         if Self.prefersJSON(request.header("accept")) {
             response = problem.response()
@@ -173,7 +182,7 @@ public final class ShortlinkApp {
                                     headers: [("Content-Type", "text/html; charset=utf-8")] + problem.headers,
                                     body: Array(html.utf8))
         }
-        response.headers.append(("Cache-Control", "no-store"))
+        response.headers += headers
         if request.method == "HEAD" { response.omitBody = true }
         return response
     }
