@@ -56,12 +56,25 @@ public struct RedirectAnswer: Sendable, Equatable {
     public var status: Int
     /// The kind of answer.
     public var kind: Kind
-    /// Header fields the answer carries (`Location`, `Cache-Control`, `Allow`).
-    public var headers: [HeaderField]
+    /// `Location`, for a redirect.
+    public var location: String?
+    /// `Cache-Control`, when the answer sets one.
+    public var cacheControl: String?
+    /// `Allow`, for a 405.
+    public var allow: String?
     /// True for HEAD: headers only.
     public var omitBody: Bool
     /// The link whose click this visit is, when it is to be recorded (a GET that redirects); nil otherwise.
     public var clickOf: Int64?
+
+    /// The header fields, in order (kept as fields above so that the hot path allocates no array for them).
+    public var headers: [HeaderField] {
+        var out: [HeaderField] = []
+        if let location { out.append(.init("Location", location)) }
+        if let cacheControl { out.append(.init("Cache-Control", cacheControl)) }
+        if let allow { out.append(.init("Allow", allow)) }
+        return out
+    }
 
     /// One header field.
     public struct HeaderField: Sendable, Equatable {
@@ -84,8 +97,8 @@ public enum RedirectEngine {
     /// proceed.
     public static func refusal(_ visit: Visit) -> RedirectAnswer? {
         guard !allowedMethods.contains(visit.method) else { return nil }
-        return RedirectAnswer(status: 405, kind: .methodNotAllowed,
-                              headers: [.init("Allow", allowedMethods.joined(separator: ", "))], omitBody: false, clickOf: nil)
+        return RedirectAnswer(status: 405, kind: .methodNotAllowed, location: nil, cacheControl: nil,
+                              allow: allowedMethods.joined(separator: ", "), omitBody: false, clickOf: nil)
     }
 
     /// The answer for `link` (nil when there is none) and `visit`.
@@ -103,15 +116,14 @@ public enum RedirectEngine {
             return page(.gone(reason), 410, visit)
         case .redirect(let type, let location, let linkID):
             let permanent = type == .movedPermanently || type == .permanentRedirect
-            return RedirectAnswer(status: type.rawValue, kind: .redirect,
-                                  headers: [.init("Location", location),
-                                            .init("Cache-Control", permanent ? "private, max-age=90" : "private, no-cache")],
+            return RedirectAnswer(status: type.rawValue, kind: .redirect, location: location,
+                                  cacheControl: permanent ? "private, max-age=90" : "private, no-cache", allow: nil,
                                   omitBody: visit.isHead, clickOf: visit.isHead ? nil : linkID)
         }
     }
 
     private static func page(_ page: RedirectAnswer.Page, _ status: Int, _ visit: Visit) -> RedirectAnswer {
-        RedirectAnswer(status: status, kind: .page(page), headers: [.init("Cache-Control", "no-store")],
+        RedirectAnswer(status: status, kind: .page(page), location: nil, cacheControl: "no-store", allow: nil,
                        omitBody: visit.isHead, clickOf: nil)
     }
 }

@@ -74,6 +74,7 @@ struct Worker {
                     case "authorization": return fcgi.param("HTTP_AUTHORIZATION")
                     case "user-agent": return fcgi.param("HTTP_USER_AGENT")
                     case "referer": return fcgi.param("HTTP_REFERER")
+                    case "accept-language": return fcgi.param("HTTP_ACCEPT_LANGUAGE")  // on every redirect: no name building
                     default: return fcgi.param(named: "HTTP_" + name.uppercased().replacingOccurrences(of: "-", with: "_"))
                     }
                 },
