@@ -9,7 +9,7 @@ public enum AliasRules {
     /// Words no custom alias may be, compared case-insensitively: every product path (`ProductPaths`) and
     /// the words that read as part of the product.
     public static let reserved: Set<String> =
-        Set(ProductPaths.segments.map { $0.lowercased() }).union(ProductPaths.confusableWords)
+        Set(ProductPaths.entries.map { $0.segment.lowercased() }).union(ProductPaths.confusableWords)
 
     /// True when `byte` may appear in any code.
     @inline(__always)

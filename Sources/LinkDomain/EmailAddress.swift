@@ -48,9 +48,9 @@ public enum EmailAddress {
         (48...57).contains(b) || (65...90).contains(b) || (97...122).contains(b)
     }
 
-    private static func isLocalByte(_ b: UInt8) -> Bool {
-        isAlnum(b) || Array(".!#$%&'*+/=?^_`{|}~-".utf8).contains(b)
-    }
+    private static let localPunctuation = Set(".!#$%&'*+/=?^_`{|}~-".utf8)
+
+    private static func isLocalByte(_ b: UInt8) -> Bool { isAlnum(b) || localPunctuation.contains(b) }
 
     /// A DNS label: 1 to 63 letters, digits and hyphens, starting and ending with a letter or digit.
     private static func isLabel(_ label: ArraySlice<UInt8>) -> Bool {

@@ -39,9 +39,6 @@ public enum ProductPaths {
         Entry(segment: "_errors", owner: .nginx, purpose: "nginx's own error answers (internal locations)"),
     ]
 
-    /// The first segments of `entries`.
-    public static let segments: Set<String> = Set(entries.map(\.segment))
-
     /// Words refused as custom aliases besides the product paths themselves, because they read as part of
     /// the product (sign-in, help) or may become product paths. Compared case-insensitively.
     public static let confusableWords: Set<String> = [
@@ -62,10 +59,8 @@ public enum ProductPaths {
         guard path.hasPrefix("/") else { return false }
         let first = firstSegment(of: path)
         // On every redirect: a dozen short comparisons, no allocation.
-        return segmentList.contains { $0.utf8.elementsEqual(first.utf8) }
+        return entries.contains { $0.segment.utf8.elementsEqual(first.utf8) }
     }
-
-    private static let segmentList: [String] = entries.map(\.segment)
 
     /// The nginx snippet for the HTTP server block: every product path goes to HTTPS on the configured
     /// host (`$server_name`, never the request's Host header), so that mailed tokens and credentials never

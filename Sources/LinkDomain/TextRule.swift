@@ -60,8 +60,7 @@ public struct TextRule: Sendable {
     /// cut to at most `maxLength` code points (so it always fits its column).
     public static func clipped(_ raw: String, maxLength: Int) -> String {
         var out = String.UnicodeScalarView()
-        for scalar in raw.precomposedStringWithCanonicalMapping.unicodeScalars {
-            guard out.count < maxLength else { break }
+        for scalar in raw.precomposedStringWithCanonicalMapping.unicodeScalars.prefix(maxLength) {
             out.append(isForbidden(scalar) ? "\u{FFFD}" : scalar)
         }
         return String(out)

@@ -20,16 +20,13 @@ public enum URLHost: Hashable, Sendable, CustomStringConvertible {
         if text.hasPrefix("[") {
             guard text.hasSuffix("]") else { return nil }
             text = String(text.dropFirst().dropLast())
+        }
+        if text.contains(":") {  // IPv6, bracketed or bare (as some URL libraries hand it over)
             guard let groups = URLHost.parseIPv6(text) else { return nil }
             self = URLHost.fromIPv6(groups)
             return
         }
-        if text.contains(":") {  // a bare IPv6 address, as some URL libraries hand it over
-            guard let groups = URLHost.parseIPv6(text) else { return nil }
-            self = URLHost.fromIPv6(groups)
-            return
-        }
-        guard let decoded = text.removingPercentEncoding, !decoded.isEmpty else { return nil }
+        guard raw == text, let decoded = text.removingPercentEncoding, !decoded.isEmpty else { return nil }
         // ASCII only: a name in another script comes in its `xn--` (IDNA) form, which the caller makes with
         // UTS #46 mapping (`DestinationURL.asciiHost`), so that no look-alike spelling (fullwidth letters,
         // circled letters) can stand for one of ours unnoticed.

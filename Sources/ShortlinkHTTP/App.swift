@@ -94,7 +94,7 @@ public final class ShortlinkApp {
 
     /// A product path that has no page (yet): 404 from the product, negotiated like every error page.
     func productPage(_ request: HTTPRequest) -> HTTPResponse {
-        page(for: Problem(slug: "not-found", title: "Not found", status: 404, detail: "there is no page at this address"), request)
+        page(for: .notFound("there is no page at this address"), request)
     }
 
     // MARK: The redirect

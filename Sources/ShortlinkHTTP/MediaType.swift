@@ -179,12 +179,14 @@ struct HeaderScanner {
         return nil
     }
 
+    private static let tokenPunctuation = Set("!#$%&'*+-.^_`|~".utf8)
+
     static func isTokenChar(_ c: UInt8) -> Bool {
         switch c {
         case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"):
             return true
         default:
-            return Array("!#$%&'*+-.^_`|~".utf8).contains(c)
+            return tokenPunctuation.contains(c)
         }
     }
 }

@@ -87,9 +87,9 @@ extension Problem {
         p.extensions["requiredRole"] = least?.rawValue ?? "owner"
         return p
     }
-    static let linkNotFound = Problem(slug: "not-found", title: "Not found", status: 404, detail: "no such short link")
+    static let linkNotFound = Problem.notFound("no such short link")
     static func routeNotFound(_ path: String) -> Problem {
-        Problem(slug: "not-found", title: "Not found", status: 404, detail: "no route for \(path)")
+        .notFound("no route for \(path)")
     }
     static func gone(_ reason: RedirectDecision.GoneReason) -> Problem {
         Problem(slug: "link-\(reason.rawValue)", title: "Link no longer available", status: 410,
