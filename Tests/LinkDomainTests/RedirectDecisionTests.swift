@@ -30,22 +30,6 @@ import Testing
     @Test func defaultTypeIs302() { #expect(RedirectType.default.rawValue == 302) }
 }
 
-@Suite struct LinkSnapshotTests {
-    @Test(arguments: [
-        LinkSnapshot(id: 1, redirectType: .found, isActive: true, expiresAtMillis: nil, longURL: "https://a.example/"),
-        LinkSnapshot(id: 42, redirectType: .permanentRedirect, isActive: false, expiresAtMillis: 1_790_000_000_123,
-                     longURL: "https://a.example/p?x=1|2&y=|"),
-    ])
-    func roundTrips(_ s: LinkSnapshot) {
-        #expect(LinkSnapshot(encoded: s.encoded[...]) == s)
-    }
-
-    @Test(arguments: ["", "-", "2|1|302|1||https://x", "1|x|302|1||https://x", "1|1|303|1||https://x", "1|1|302|2||https://x", "1|1|302|1||"])
-    func rejectsMalformedEntries(_ text: String) {
-        #expect(LinkSnapshot(encoded: text[...]) == nil)
-    }
-}
-
 @Suite struct ExpiryRulesTests {
     let now = Date(timeIntervalSince1970: 1_800_000_000)
 
