@@ -32,9 +32,12 @@ let package = Package(
         .target(name: "LinkDomain"),
         // Process supervision: a pure pool state machine plus the fork/signal loop.
         .target(name: "Prefork", dependencies: ["CSystemShim", .product(name: "Logging", package: "swift-log")]),
-        // Use cases against protocols (LinkStore, LinkCache, ClickSink, Clock), config, secrets.
+        // libsodium behind one Swift API: the only importer of CSodium.
+        .target(name: "Sodium", dependencies: ["CSodium"]),
+        // Use cases by feature (Links, Identity, Teams, Billing, Admin, Notifications) against their ports;
+        // Configuration (config, logging) and Shared (ports every feature uses, secrets, the cache key schema).
         .target(name: "ShortlinkCore", dependencies: [
-            "LinkDomain", "CSodium",
+            "LinkDomain", "Sodium",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "JWTKit", package: "jwt-kit"),
             .product(name: "Crypto", package: "swift-crypto"),

@@ -1,25 +1,21 @@
-import CSodium
 import LinkDomain
+import Sodium
 
-/// Cryptographic helpers over libsodium: the CSPRNG, SHA-256 and constant-time comparison.
+/// Cryptographic helpers (over the `Sodium` adapter): the CSPRNG, SHA-256, constant-time comparison, ids.
 public enum Secrets {
     /// Initialises libsodium once per process; safe to call repeatedly.
     public static func initialize() {
-        precondition(sodium_init() >= 0, "libsodium failed to initialise")
+        precondition(Sodium.initialize(), "libsodium failed to initialise")
     }
 
     /// `count` bytes from the operating system's CSPRNG.
     public static func randomBytes(_ count: Int) -> [UInt8] {
-        var bytes = [UInt8](repeating: 0, count: count)
-        if count > 0 { bytes.withUnsafeMutableBytes { randombytes_buf($0.baseAddress!, count) } }
-        return bytes
+        Sodium.randomBytes(count)
     }
 
     /// SHA-256 of `bytes`.
     public static func sha256(_ bytes: [UInt8]) -> [UInt8] {
-        var out = [UInt8](repeating: 0, count: Int(crypto_hash_sha256_BYTES))
-        _ = crypto_hash_sha256(&out, bytes, UInt64(bytes.count))
-        return out
+        Sodium.sha256(bytes)
     }
 
     /// SHA-256 of a string's UTF-8.
@@ -27,8 +23,7 @@ public enum Secrets {
 
     /// Compares two byte strings in time independent of their content.
     public static func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
-        guard a.count == b.count else { return false }
-        return sodium_memcmp(a, b, a.count) == 0
+        Sodium.constantTimeEqual(a, b)
     }
 
     /// Lower-case hex.
@@ -59,5 +54,5 @@ public struct SystemRandom: RandomSource {
     /// Creates the source.
     public init() {}
     /// A uniform integer below `upperBound`.
-    public mutating func uniform(below upperBound: UInt32) -> UInt32 { randombytes_uniform(upperBound) }
+    public mutating func uniform(below upperBound: UInt32) -> UInt32 { Sodium.uniform(below: upperBound) }
 }

@@ -138,11 +138,7 @@ public final class AuthService {
                                                  verification: (token, verificationMail(to: email, secret: secret)), audit: audit)
             mail.sendQueued(id: outbox)
         } catch .duplicate {
-            let notice = OutgoingMail(
-                to: email, subject: "Someone tried to sign up with your address",
-                body: "Someone (perhaps you) tried to create a shortlink account with \(email), which already has one.\n\n"
-                    + "If it was you, sign in instead, or reset your password at \(settings.webURL)/reset-password.\n"
-                    + "If not, you can ignore this message.\n")
+            let notice = MailTemplates.signUpAttempt(to: email, webURL: settings.webURL)
             do { mail.sendQueued(id: try store.queue(notice, token: nil, audit: nil, now: now)) } catch { throw Self.map(error) }
         } catch { throw Self.map(error) }
     }
@@ -288,12 +284,7 @@ public final class AuthService {
         let secret = Self.newSecret()
         let token = OneTimeToken(userID: user.id, purpose: .resetPassword, hash: Secrets.sha256(secret), email: nil,
                                  expiresAt: now.addingTimeInterval(Self.resetTTL))
-        let message = OutgoingMail(
-            to: user.email, subject: "Reset your shortlink password",
-            body: "A password reset was asked for your shortlink account.\n\n"
-                + "Open \(settings.webURL)/reset-password?token=\(secret) within an hour to choose a new password,\n"
-                + "or send the token to POST /api/auth/password-reset.\n\nToken: \(secret)\n\n"
-                + "If you did not ask for it, ignore this message: your password stays as it is.\n")
+        let message = MailTemplates.passwordReset(to: user.email, secret: secret, webURL: settings.webURL)
         let audit = AuditEntry(occurredAt: now, actorUserID: nil, actorKeyID: nil, actorIP: clientIP,
                                action: "auth.password_reset_requested", objectType: "user", objectID: user.publicID)
         do { mail.sendQueued(id: try store.queue(message, token: token, audit: audit, now: now)) } catch { throw Self.map(error) }
@@ -544,9 +535,7 @@ public final class AuthService {
     }
 
     private func verificationMail(to email: String, secret: String) -> OutgoingMail {
-        OutgoingMail(to: email, subject: "Confirm your email address for shortlink",
-                     body: "Confirm that \(email) is your address by opening\n\(settings.webURL)/verify-email?token=\(secret)\n"
-                         + "within 48 hours, or send the token to POST /api/auth/verify-email.\n\nToken: \(secret)\n")
+        MailTemplates.verification(to: email, secret: secret, webURL: settings.webURL)
     }
 
     /// 32 random base62 characters (190 bits).

@@ -38,20 +38,6 @@ public struct UserAccount: Sendable, Equatable {
     public var hasTwoFactor: Bool { totpEnabledAt != nil }
 }
 
-/// One message for the outbox.
-public struct OutgoingMail: Sendable, Equatable {
-    public var to: String
-    public var subject: String
-    public var body: String
-
-    /// Creates a message.
-    public init(to: String, subject: String, body: String) {
-        self.to = to
-        self.subject = subject
-        self.body = body
-    }
-}
-
 /// What a one-time token is for.
 public enum TokenPurpose: String, Sendable {
     case verifyEmail = "verify_email"

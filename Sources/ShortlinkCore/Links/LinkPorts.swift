@@ -1,16 +1,6 @@
 import Foundation
 import LinkDomain
 
-/// Why a storage call failed; callers switch on it.
-public enum StoreError: Error, Sendable, Equatable {
-    /// The server cannot be reached or went away; the request may succeed later (HTTP 503).
-    case unavailable(String)
-    /// A unique key already holds this value (e.g. the alias is taken).
-    case duplicate
-    /// Any other server-side failure (a bug or a schema mismatch; HTTP 500).
-    case failed(String)
-}
-
 /// A new link, before the store gives it a row id.
 public struct NewLink: Sendable, Equatable {
     public var publicID: String
@@ -118,76 +108,4 @@ public struct ClickRecord: Sendable, Equatable {
 public protocol ClickSink: AnyObject {
     /// Appends one record; must not block on a database.
     func record(_ click: ClickRecord)
-}
-
-/// The source of the current time; passed in so that decisions stay testable.
-public protocol Clock: Sendable {
-    /// Now.
-    var now: Date { get }
-}
-
-/// The operating system's clock.
-public struct SystemClock: Clock {
-    /// Creates the system clock.
-    public init() {}
-    /// Now, from the system.
-    public var now: Date { Date() }
-}
-
-/// Who is calling the API, once a key or token was checked.
-public struct Principal: Sendable, Equatable {
-    /// The user the key belongs to.
-    public var userID: Int64
-    /// True for administrators: they see and change every link.
-    public var isAdmin: Bool
-    /// Scopes of the key (`links:read`, `links:write`, `analytics:read`, `admin`).
-    public var scopes: Set<String>
-    /// The key's row id, if authenticated by API key.
-    public var apiKeyID: Int64?
-    /// API requests per minute of the user's plan; nil = unlimited.
-    public var requestsPerMinute: Int?
-    /// The client's address as nginx saw it (for the audit log).
-    public var clientAddress: String = ""
-    /// The session's public id, when signed in with an access token (nil for API keys).
-    public var sessionID: String?
-    /// The user's plan in force, as read with the credential (saves a query per entitlement check).
-    public var plan: Plan?
-
-    /// Creates a principal.
-    public init(userID: Int64, isAdmin: Bool, scopes: Set<String>, apiKeyID: Int64?, requestsPerMinute: Int? = nil) {
-        self.userID = userID
-        self.isAdmin = isAdmin
-        self.scopes = scopes
-        self.apiKeyID = apiKeyID
-        self.requestsPerMinute = requestsPerMinute
-    }
-
-    /// True when the principal holds `scope` (or `admin`, which implies all).
-    public func has(scope: String) -> Bool { scopes.contains(scope) || scopes.contains("admin") }
-}
-
-/// Looks up API keys by the SHA-256 of the presented secret.
-public protocol APIKeyStore: AnyObject {
-    /// The principal for a key hash, or nil when no active key matches.
-    func principal(forKeyHash hash: [UInt8]) throws(StoreError) -> Principal?
-}
-
-/// Plans and what users have used of them.
-public protocol PlanStore: AnyObject {
-    /// The plan in force for `userID` at `now`: its subscription's plan while active, trialing or paid up
-    /// after cancelling; otherwise `free`.
-    func plan(forUser userID: Int64, now: Date) throws(StoreError) -> Plan
-    /// Every plan, for naming the one that unlocks a feature.
-    func catalog() throws(StoreError) -> [Plan]
-    /// Personal links (not a team's) `userID` created since `since`.
-    func linksCreated(byUser userID: Int64, since: Date) throws(StoreError) -> Int
-    /// Links created for team `teamID` since `since`.
-    func linksCreated(byTeam teamID: Int64, since: Date) throws(StoreError) -> Int
-}
-
-/// Counters shared by every worker and node (memcached), for rate limits.
-public protocol RateCounter: AnyObject {
-    /// Adds one to `key` (created with a lifetime of `ttlSeconds`); the new count, or nil when the counter
-    /// store is unavailable (callers then fail open).
-    func increment(_ key: String, ttlSeconds: Int) -> Int?
 }
