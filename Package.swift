@@ -56,7 +56,7 @@ let package = Package(
 
         // The one place that builds a process's dependency graph from the configuration.
         .target(name: "ShortlinkWiring", dependencies: [
-            "ShortlinkCore", "LinkDomain", "MariaDBStore", "MemcachedCache", "Mailer",
+            "ShortlinkCore", "LinkDomain", "MariaDBStore", "MemcachedCache", "Mailer", "ShortlinkHTTP",
             .product(name: "Logging", package: "swift-log"),
         ]),
 
@@ -67,16 +67,20 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "shortlinkctl", dependencies: [
-            "ShortlinkCore", "ShortlinkWiring", "MariaDBStore", "MemcachedCache", "LinkDomain", "Mailer",
+            "ShortlinkCore", "ShortlinkWiring", "ShortlinkHTTP", "MariaDBStore", "MemcachedCache", "LinkDomain", "Mailer",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
 
-        // Tests: pure unit, against real MariaDB/memcached; end-to-end tests are in Tests/e2e (pytest through nginx).
+        // Tests in tiers: pure unit (LinkDomainTests, PreforkTests, parts of ShortlinkCoreTests); in-process tests of
+        // the HTTP application against in-memory fakes of the ports (ShortlinkHTTPTests, fakes from
+        // ShortlinkTestSupport); against real MariaDB and memcached (StorageTests); end-to-end through nginx (Tests/e2e).
+        .target(name: "ShortlinkTestSupport", dependencies: ["ShortlinkCore", "ShortlinkHTTP", "LinkDomain"], path: "Tests/TestSupport"),
         .testTarget(name: "LinkDomainTests", dependencies: ["LinkDomain"]),
         .testTarget(name: "PreforkTests", dependencies: ["Prefork"]),
-        .testTarget(name: "ShortlinkHTTPTests", dependencies: ["ShortlinkHTTP"]),
-        .testTarget(name: "ShortlinkCoreTests", dependencies: ["ShortlinkCore", "LinkDomain", "QRCode"]),
-        .testTarget(name: "StorageTests", dependencies: ["MariaDBStore", "MemcachedCache", "ShortlinkCore", "LinkDomain", "ClickSpool"]),
+        .testTarget(name: "ShortlinkHTTPTests", dependencies: ["ShortlinkHTTP", "ShortlinkTestSupport"]),
+        .testTarget(name: "ShortlinkCoreTests", dependencies: ["ShortlinkCore", "LinkDomain", "QRCode", "ShortlinkTestSupport"]),
+        .testTarget(name: "StorageTests", dependencies: ["MariaDBStore", "MemcachedCache", "ShortlinkCore", "LinkDomain", "ClickSpool",
+                                                       "ShortlinkTestSupport"]),
     ]
 )

@@ -3,7 +3,7 @@ import LinkDomain
 import ShortlinkCore
 
 /// Users, API keys and domains on MariaDB.
-public final class MariaDBAccounts: APIKeyStore, APIKeyAdmin {
+public final class MariaDBAccounts: APIKeyStore, APIKeyAdmin, AccountProvisioning {
     private let db: MariaDBConnection
 
     /// Creates the repository over a connection.

@@ -29,6 +29,11 @@ public final class MariaDBAdmin: AdminStore {
         try db.execute("\(Self.select) WHERE u.public_id = ?", [.text(publicID)], isRead: true).rows.first.map(Self.decode)
     }
 
+    /// One user by row id.
+    public func user(id: Int64) throws(StoreError) -> UserSummary? {
+        try db.execute("\(Self.select) WHERE u.id = ?", [.int(id)], isRead: true).rows.first.map(Self.decode)
+    }
+
     /// Enables or disables, with the audit entry.
     public func setActive(userID: Int64, isActive: Bool, audit: AuditEntry) throws(StoreError) {
         try db.transaction { () throws(StoreError) in

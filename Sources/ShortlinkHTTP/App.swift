@@ -3,54 +3,21 @@ import LinkDomain
 import Logging
 import ShortlinkCore
 
-/// Reports whether the dependencies answer, for `GET /api/health`.
-public protocol HealthProbe: AnyObject {
-    /// True when the database answers.
-    func isDatabaseUp() -> Bool
-    /// True when the cache answers.
-    func isCacheUp() -> Bool
-}
-
 /// The HTTP application: routes a request to the redirect or to an API handler and turns every failure
 /// into a problem+json (or a small HTML page for browsers on the redirect path).
 public final class ShortlinkApp {
     let links: LinkService
-    let keys: APIKeyStore
-    let clicks: ClickSink
     let clock: Clock
-    let health: HealthProbe
-    let rates: RateCounter
-    let audit: AuditLog
-    let subscriptions: SubscriptionService
-    let apiKeys: APIKeyService
-    let admins: AdminService
-    let auth: AuthService
-    let teams: TeamService
-    let anonymousPerMinute: Int
+    let api: APIRouter
     let baseURL: String
-    let maxBody: Int
     let logger: Logger
 
-    /// Creates the application.
-    public init(links: LinkService, keys: APIKeyStore, clicks: ClickSink, clock: Clock, health: HealthProbe,
-                rates: RateCounter, audit: AuditLog, subscriptions: SubscriptionService, apiKeys: APIKeyService, admins: AdminService,
-                auth: AuthService, teams: TeamService, anonymousPerMinute: Int,
-                baseURL: String, maxBody: Int, logger: Logger) {
-        self.audit = audit
-        self.subscriptions = subscriptions
-        self.apiKeys = apiKeys
-        self.admins = admins
-        self.auth = auth
-        self.teams = teams
-        self.rates = rates
-        self.anonymousPerMinute = anonymousPerMinute
+    /// The application: the short-link host over `links`, the API over `api`.
+    public init(links: LinkService, clock: Clock, api: APIRouter, baseURL: String, logger: Logger) {
         self.links = links
-        self.keys = keys
-        self.clicks = clicks
         self.clock = clock
-        self.health = health
+        self.api = api
         self.baseURL = baseURL
-        self.maxBody = maxBody
         self.logger = logger
     }
 
@@ -60,7 +27,7 @@ public final class ShortlinkApp {
         if path.hasPrefix("/api/") || path == "/api" {
             let requestID = Self.newRequestID()
             var response: HTTPResponse
-            do { response = try api(request) } catch {
+            do { response = try api.answer(request) } catch {
                 var problem = error
                 if problem.status >= 500 {
                     // The one place where server-side failures are logged, with what went wrong (never sent)

@@ -2,7 +2,7 @@ import LinkDomain
 import ShortlinkCore
 
 /// An error that knows its HTTP answer, in the spirit of Hummingbird's `HTTPResponseError`: every service
-/// error conforms here, and `ShortlinkApp.call` is the one place that turns any of them into problem+json.
+/// error conforms here, and `call` is the one place that turns any of them into problem+json.
 /// The vocabulary of problem types is the same for every resource (`not-found`, `insufficient-scope`,
 /// `service-unavailable`, `internal`, …). Server-side failures carry a detail for the log only.
 protocol HTTPResponseError: Error {
@@ -33,12 +33,10 @@ extension Problem {
     }
 }
 
-extension ShortlinkApp {
-    /// Runs a use case; any error it throws becomes its problem.
-    @discardableResult
-    func call<T, E: HTTPResponseError>(_ body: () throws(E) -> T) throws(Problem) -> T {
-        do { return try body() } catch { throw error.problem }
-    }
+/// Runs a use case; any error it throws becomes its problem. The one mapper of the HTTP application.
+@discardableResult
+func call<T, E: HTTPResponseError>(_ body: () throws(E) -> T) throws(Problem) -> T {
+    do { return try body() } catch { throw error.problem }
 }
 
 /// A storage failure met directly by a handler (audit reads, the key lookup).

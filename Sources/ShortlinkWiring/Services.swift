@@ -5,6 +5,7 @@ import Mailer
 import MariaDBStore
 import MemcachedCache
 import ShortlinkCore
+import ShortlinkHTTP
 
 /// The one place where a process's dependency graph is built from the configuration: one MariaDB and one
 /// memcached connection, and every service over them. shortlinkd's workers and shortlinkctl use it (and the
@@ -72,12 +73,26 @@ public final class Services {
         teams = TeamService(store: teamStore, plans: plans, accounts: sessions, mail: mail, clock: clock, webURL: config.webURL)
         subscriptions = SubscriptionService(store: plans, plans: plans, clock: clock)
         apiKeys = APIKeyService(store: accounts, clock: clock)
-        admins = AdminService(store: MariaDBAdmin(connection: db), subscriptions: plans, plans: plans, clock: clock)
+        admins = AdminService(store: MariaDBAdmin(connection: db), subscriptions: plans, plans: plans, accounts: accounts, clock: clock)
     }
 
     /// The link service over `cache` (the worker's local cache in front of memcached) for the default domain.
     public func links(cache: LinkCache, domainID: Int64, logger: Logger) -> LinkService {
         LinkService(store: linkStore, plans: plans, teams: teamStore, cache: cache, clock: clock, domainID: domainID,
                     ownHosts: config.ownHosts, logger: logger)
+    }
+
+    /// The HTTP application of a worker: the short-link host over `links`, the API over every service.
+    public func application(links: LinkService, health: HealthProbe, logger: Logger) -> ShortlinkApp {
+        let resources = APIResources(
+            health: HealthRoutes(health: health), auth: AuthRoutes(auth: auth), account: AccountRoutes(auth: auth),
+            teams: TeamRoutes(teams: teams, auth: auth, audit: audit), keys: KeyRoutes(apiKeys: apiKeys),
+            subscriptions: SubscriptionRoutes(subscriptions: subscriptions), admin: AdminRoutes(admins: admins, audit: audit),
+            links: LinkRoutes(links: links, baseURL: config.baseURL))
+        let api = APIRouter(resources: resources, identity: CallerIdentity(keys: accounts, sessions: auth),
+                            limiter: RateLimiter(counters: counters, clock: clock, anonymousPerMinute: config.anonymousRatePerMinute,
+                                                 logger: logger),
+                            maxBody: config.maxBody)
+        return ShortlinkApp(links: links, clock: clock, api: api, baseURL: config.baseURL, logger: logger)
     }
 }

@@ -6,6 +6,7 @@ import Mailer
 import MariaDBStore
 import MemcachedCache
 import ShortlinkCore
+import ShortlinkHTTP
 import ShortlinkWiring
 
 /// shortlinkctl: the operator's tool — migrations, first admin, API keys, checks.
@@ -15,17 +16,7 @@ struct ShortlinkCtl: ParsableCommand {
         commandName: "shortlinkctl",
         abstract: "Operate a shortlink installation (reads SHORTLINK_* settings like shortlinkd).",
         subcommands: [Migrate.self, CreateAdmin.self, CreateKey.self, SetPassword.self, SendMail.self, Check.self, Paths.self,
-                      ReservedLinks.self])
-}
-
-/// Records an operator's action (done with shortlinkctl, on the machine) in the audit log.
-func recordOperatorAction(_ db: MariaDBConnection, now: Date, _ action: String, _ objectType: String, _ objectID: String,
-                          _ details: [String: String]) throws {
-    var details = details
-    details["via"] = "shortlinkctl"
-    try MariaDBAudit(connection: db).record(AuditEntry(occurredAt: now, actorUserID: nil, actorKeyID: nil, actorIP: "",
-                                                       action: action, objectType: objectType, objectID: objectID,
-                                                       details: details))
+                      Routes.self, ReservedLinks.self])
 }
 
 /// Loads the config and logging, or exits with one clear line.
@@ -72,6 +63,27 @@ struct Paths: ParsableCommand {
             return
         }
         for e in ProductPaths.entries { print("/\(e.segment)\t\(e.owner.rawValue)\t\(e.purpose)") }
+    }
+}
+
+struct Routes: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "List the API's route table: method, path (under /api/ and /api/v1/), operation id, access, rate class.")
+
+    @Flag(help: "One JSON object per line instead of columns.")
+    var json = false
+
+    func run() {
+        for r in APIResources.catalog {
+            if json {
+                let fields = ["method": r.method, "path": r.pattern.description, "operationId": r.operationID,
+                              "access": r.access.name, "rate": r.rate.rawValue]
+                let data = (try? JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
+                print(String(decoding: data, as: UTF8.self))
+            } else {
+                print("\(r.method)\t\(r.pattern)\t\(r.operationID)\t\(r.access.name)\t\(r.rate.rawValue)")
+            }
+        }
     }
 }
 
@@ -177,20 +189,22 @@ struct CreateKey: ParsableCommand {
 /// A key through the key service, by the API's rules; its errors as one line for the operator.
 func issueKey(_ services: Services, email: String, role: String, name: String, scopes: [String]) throws -> String {
     do { return try services.apiKeys.issueByOperator(email: email, role: role, name: name, scopes: scopes).1 } catch {
-        switch error {
-        case .validation(let v): throw ValidationError(v.errors.map { "--\($0.field) \($0.message)" }.joined(separator: "; "))
-        default: throw error
-        }
+        if case .validation(let v) = error { throw asOptions(v) }
+        throw error
     }
 }
 
-/// Puts the user (created if absent) on `plan`, with an audit entry naming the user by public id.
+/// Puts the user (created if absent) on `plan` through the administration service, by the API's rules.
 func grantPlan(_ plan: String, to email: String, role: String, _ services: Services) throws {
-    let now = Date()
-    let userID = try services.accounts.ensureUser(email: email, role: role, now: now)
-    try services.plans.subscribe(userID: userID, planCode: plan, now: now)
-    let publicID = try services.sessions.user(id: userID)?.publicID ?? ""
-    try recordOperatorAction(services.db, now: now, "plan.change", "subscription", publicID, ["plan": plan])
+    do { _ = try services.admins.grantPlanByOperator(email: email, role: role, planCode: plan) } catch {
+        if case .validation(let v) = error { throw asOptions(v) }
+        throw error
+    }
+}
+
+/// A service's field errors as one line for the operator, each named by the command's option.
+func asOptions(_ v: LinkDomain.ValidationError) -> ArgumentParser.ValidationError {
+    ValidationError(v.errors.map { "--\($0.field) \($0.message)" }.joined(separator: "; "))
 }
 
 struct SetPassword: ParsableCommand {

@@ -49,13 +49,8 @@ struct Worker {
                 return d.components.seconds * 1000 + d.components.attoseconds / 1_000_000_000_000_000
             })
         let spool = SpoolWriter(directory: config.spoolDir, maxBytes: config.spoolMaxBytes, logger: logger)
-        let app = ShortlinkApp(links: services.links(cache: cache, domainID: domainID, logger: logger), keys: services.accounts,
-                               clicks: spool, clock: services.clock,
-                               health: Health(db: db, memcached: memcached), rates: services.counters,
-                               audit: services.audit, subscriptions: services.subscriptions, apiKeys: services.apiKeys,
-                               admins: services.admins, auth: services.auth, teams: services.teams,
-                               anonymousPerMinute: config.anonymousRatePerMinute, baseURL: config.baseURL,
-                               maxBody: config.maxBody, logger: logger)
+        let app = services.application(links: services.links(cache: cache, domainID: domainID, logger: logger),
+                                       health: Health(db: db, memcached: memcached), logger: logger)
 
         var served = 0
         while fcgi.accept(isStopRequested: { WorkerSignals.isStopRequested }) {

@@ -1,36 +1,7 @@
 import LinkDomain
+import ShortlinkTestSupport
 import Testing
 @testable import ShortlinkCore
-
-/// A shared cache that counts its calls.
-final class CountingCache: LinkCache {
-    var entries: [String: LinkSnapshot?] = [:]
-    var lookups = 0
-    var isDown = false
-
-    func lookup(domainID: Int64, code: String) -> CacheLookup {
-        lookups += 1
-        if isDown { return .unavailable }
-        guard let e = entries[code] else { return .miss }
-        return e.map(CacheLookup.hit) ?? .negative
-    }
-    func fill(_ snapshot: LinkSnapshot?, domainID: Int64, code: String) {
-        if !isDown && entries[code] == nil { entries[code] = .some(snapshot) }
-    }
-    func store(_ snapshot: LinkSnapshot, domainID: Int64, code: String) -> Bool { entries[code] = snapshot; return !isDown }
-    func storeNegative(domainID: Int64, code: String) -> Bool { entries[code] = .some(nil); return !isDown }
-    func remove(domainID: Int64, code: String) -> Bool { entries[code] = nil; return !isDown }
-}
-
-/// Node and cluster generations the test moves by hand.
-final class ManualFeed: LinkChangeFeed {
-    var node: UInt64 = 0
-    var cluster: String? = "1"
-    var clusterReads = 0
-    var nodeGeneration: UInt64 { node }
-    func clusterGeneration() -> String? { clusterReads += 1; return cluster }
-    func announce() { node += 1; cluster = cluster.map { String(Int($0)! + 1) } }
-}
 
 @Suite struct LocalLinkCacheTests {
     let a = LinkSnapshot(id: 1, redirectType: .found, isActive: true, expiresAtMillis: nil, longURL: "https://a.example/")
@@ -38,8 +9,8 @@ final class ManualFeed: LinkChangeFeed {
 
     final class Time { var ms: Int64 = 0 }
 
-    func make(capacity: Int = 100) -> (LocalLinkCache, CountingCache, ManualFeed, Time) {
-        let shared = CountingCache()
+    func make(capacity: Int = 100) -> (LocalLinkCache, InMemoryLinkCache, ManualFeed, Time) {
+        let shared = InMemoryLinkCache()
         let feed = ManualFeed()
         let time = Time()
         let cache = LocalLinkCache(shared: shared, feed: feed, capacity: capacity, syncMillis: 100, maxAgeMillis: 60_000,

@@ -4,6 +4,7 @@ import LinkDomain
 import MariaDBStore
 import MemcachedCache
 import ShortlinkCore
+import ShortlinkTestSupport
 import Testing
 
 /// Against the real MariaDB and memcached of scripts/test. Serialized: some tests restart the servers.
@@ -113,7 +114,7 @@ import Testing
         let cache = MemcachedLinkCache(client: client, ttl: 60, negativeTTL: 5)
         let service = LinkService(store: MariaDBLinkStore(connection: db), plans: MariaDBPlans(connection: db),
                                   teams: MariaDBTeams(connection: db), cache: cache,
-                                  clock: FixedClock(now: Date()),
+                                  clock: ManualClock(Date()),
                                   domainID: domain, ownHosts: [.name("sho.rt")], logger: TestEnvironment.logger)
         let me = Principal(userID: user, isAdmin: false, scopes: ["links:write"], apiKeyID: nil)
         let link = try service.create(CreateLinkRequest(longURL: "https://example.com/a"), by: me)

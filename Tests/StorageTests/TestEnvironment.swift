@@ -68,8 +68,3 @@ enum TestEnvironment {
 
     struct StackError: Error { let command: String; let status: Int32 }
 }
-
-/// A clock the test sets.
-struct FixedClock: Clock {
-    var now: Date
-}

@@ -1,11 +1,13 @@
-"""Keeps docs/openapi.yaml and the router in step: every documented operation answers one of its documented
+"""Keeps docs/openapi.yaml and the router in step: the route table (`shortlinkctl routes --json`, the same data the
+router matches on) has exactly the spec's operations, every documented operation answers one of its documented
 statuses on both /api and /api/v1, and undocumented API paths and methods are refused."""
+import json
 import os
 
 import pytest
 import yaml
 
-from conftest import API, HTTP, HTTPS, fresh_source, request
+from conftest import API, HTTP, HTTPS, ctl, fresh_source, request
 
 SPEC = yaml.safe_load(open(os.path.join(os.path.dirname(__file__), "..", "..", "docs", "openapi.yaml")))
 METHODS = {"get", "head", "post", "patch", "delete", "put"}
@@ -17,6 +19,29 @@ def test_every_operation_has_an_id_and_responses():
         op = SPEC["paths"][path][method]
         assert op.get("operationId"), (path, method)
         assert op.get("responses"), (path, method)
+
+
+def route_table():
+    return [json.loads(line) for line in ctl("routes", "--json").splitlines()]
+
+
+def test_the_route_table_is_the_spec():
+    """Every route of the table is an operation of the spec with the same id, and every API operation is a route
+    (the short-link host's `/` and `/{alias}` are served outside the API's table)."""
+    table = {(r["method"].lower(), r["path"]): r for r in route_table()}
+    spec = {(method, path): SPEC["paths"][path][method] for path, method in OPERATIONS if path not in ("/", "/{alias}")}
+    assert set(table) == set(spec)
+    for key, route in table.items():
+        op = spec[key]
+        assert route["operationId"] == op["operationId"], key
+        # Open to anyone exactly where the spec needs no credential (`security: []`) or makes it optional (`{}`).
+        security = op.get("security")
+        assert (route["access"] == "anyone") == (security is not None and (security == [] or {} in security)), key
+        assert route["rate"] == "per-caller", key
+
+
+def test_the_route_table_reads_as_columns():
+    assert "GET\t/urls/{alias}\tgetUrl\tscope:links:read|links:write\tper-caller" in ctl("routes").splitlines()
 
 
 @pytest.mark.parametrize("path, method", OPERATIONS)

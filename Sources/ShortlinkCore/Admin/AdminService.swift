@@ -29,6 +29,8 @@ public protocol AdminStore: AnyObject {
     func users(search: String?, beforeID: Int64?, limit: Int) throws(StoreError) -> [UserSummary]
     /// One user by public id.
     func user(publicID: String) throws(StoreError) -> UserSummary?
+    /// One user by row id.
+    func user(id: Int64) throws(StoreError) -> UserSummary?
     /// Enables or disables a user (a disabled user's keys stop working), with the audit entry.
     func setActive(userID: Int64, isActive: Bool, audit: AuditEntry) throws(StoreError)
     /// System counts: users, links, keys, subscriptions by plan.
@@ -44,18 +46,27 @@ public enum AdminError: Error, Equatable, Sendable {
     case internalError(String)
 }
 
-/// The administrator's endpoints: list and search users, disable/enable, change a user's plan, counts.
+/// Creates users for the operator (`shortlinkctl`): no password, so they sign in after a reset.
+public protocol AccountProvisioning: AnyObject {
+    /// The id of the user with `email` (normalised), creating it without a password and with `role` if absent.
+    func ensureUser(email: String, role: String, now: Date) throws(StoreError) -> Int64
+}
+
+/// The administrator's endpoints: list and search users, disable/enable, change a user's plan, counts; and the
+/// operator's plan grants from `shortlinkctl`, by the same rules.
 public final class AdminService {
     private let store: AdminStore
     private let subscriptions: SubscriptionStore
     private let plans: PlanStore
+    private let accounts: AccountProvisioning
     private let clock: Clock
 
     /// Creates the service.
-    public init(store: AdminStore, subscriptions: SubscriptionStore, plans: PlanStore, clock: Clock) {
+    public init(store: AdminStore, subscriptions: SubscriptionStore, plans: PlanStore, accounts: AccountProvisioning, clock: Clock) {
         self.store = store
         self.subscriptions = subscriptions
         self.plans = plans
+        self.accounts = accounts
         self.clock = clock
     }
 
@@ -77,15 +88,9 @@ public final class AdminService {
         return try run {
             guard let user = try store.user(publicID: userPublicID) else { throw AdminError.notFound }
             if let planCode {
-                guard try plans.catalog().contains(where: { $0.code == planCode }) else {
-                    throw AdminError.validation(.field("plan", "plan.unknown", "is not a plan"))
-                }
-                let sub = Subscription(planCode: planCode, status: "active", trialEndsAt: nil, currentPeriodEnd: nil,
-                                       cancelAtPeriodEnd: false, provider: "manual", providerRef: nil)
-                try subscriptions.save(sub, forUser: user.id, startsTrial: false,
-                                       audit: .by(principal, at: now, "plan.change", "user", user.publicID,
-                                                  details: ["from": user.plan, "to": planCode, "by": "admin"]),
-                                       now: now)
+                try requireKnownPlan(planCode)
+                try grant(planCode, to: user, audit: .by(principal, at: now, "plan.change", "user", user.publicID,
+                                                         details: ["from": user.plan, "to": planCode, "by": "admin"]), now: now)
             }
             if let isActive, isActive != user.isActive {
                 try store.setActive(userID: user.id, isActive: isActive,
@@ -94,6 +99,41 @@ public final class AdminService {
             guard let after = try store.user(publicID: userPublicID) else { throw AdminError.notFound }
             return after
         }
+    }
+
+    /// The operator puts the user with `email` (created with `role` if absent) on `planCode`, with an audit entry
+    /// naming the user by public id and `shortlinkctl` as the way it was done.
+    public func grantPlanByOperator(email rawEmail: String, role: String, planCode: String) throws(AdminError) -> UserSummary {
+        var errors: [FieldError] = []
+        var email = ""
+        do { email = try EmailAddress.parse(rawEmail) } catch { errors += error.errors }
+        if role != "user" && role != "admin" { errors.append(FieldError(field: "role", code: "role.invalid", message: "must be user or admin")) }
+        guard errors.isEmpty else { throw .validation(ValidationError(errors)) }
+        let now = clock.now
+        return try run {
+            try requireKnownPlan(planCode)
+            let id = try accounts.ensureUser(email: email, role: role, now: now)
+            guard let user = try store.user(id: id) else { throw AdminError.notFound }
+            try grant(planCode, to: user, audit: AuditEntry(occurredAt: now, actorUserID: nil, actorKeyID: nil, actorIP: "",
+                                                            action: "plan.change", objectType: "user", objectID: user.publicID,
+                                                            details: ["from": user.plan, "to": planCode, "via": "shortlinkctl"]),
+                      now: now)
+            guard let after = try store.user(id: id) else { throw AdminError.notFound }
+            return after
+        }
+    }
+
+    private func requireKnownPlan(_ planCode: String) throws {
+        guard try plans.catalog().contains(where: { $0.code == planCode }) else {
+            throw AdminError.validation(.field("plan", "plan.unknown", "is not a plan"))
+        }
+    }
+
+    /// A manual subscription to `planCode`, saved with its audit entry in one transaction.
+    private func grant(_ planCode: String, to user: UserSummary, audit: AuditEntry, now: Date) throws {
+        let sub = Subscription(planCode: planCode, status: "active", trialEndsAt: nil, currentPeriodEnd: nil,
+                               cancelAtPeriodEnd: false, provider: "manual", providerRef: nil)
+        try subscriptions.save(sub, forUser: user.id, startsTrial: false, audit: audit, now: now)
     }
 
     /// System counts.

@@ -1,0 +1,201 @@
+import Foundation
+import LinkDomain
+import Logging
+import ShortlinkCore
+import ShortlinkTestSupport
+import Testing
+@testable import ShortlinkHTTP
+
+/// The HTTP application in process, over in-memory fakes of its ports: the short-link host and the links API,
+/// their failure paths included. What only nginx can show (headers it adds, its own errors, TLS) stays in
+/// Tests/e2e.
+@Suite struct AppTests {
+    static let writer = "slk_" + String(repeating: "w", count: 40)
+    static let reader = "slk_" + String(repeating: "r", count: 40)
+
+    let store = InMemoryLinkStore()
+    let cache = InMemoryLinkCache()
+    let keys = InMemoryKeys()
+    let counters = InMemoryCounters()
+    let health = SettableHealth()
+    let clock = ManualClock()
+    let app: ShortlinkApp
+
+    init() {
+        let logger = Logger(label: "app-tests")
+        let links = LinkService(store: store, plans: FixedPlans(), teams: InMemoryTeams(), cache: cache, clock: clock, domainID: 1,
+                                ownHosts: [URLHost(parsing: "sho.rt")!], logger: logger)
+        keys.add(Self.writer, Principal(userID: 10, isAdmin: false, scopes: ["links:read", "links:write"], apiKeyID: 1,
+                                        requestsPerMinute: 100))
+        keys.add(Self.reader, Principal(userID: 11, isAdmin: false, scopes: ["links:read"], apiKeyID: 2, requestsPerMinute: 100))
+        let api = APIRouter([HealthRoutes(health: health), LinkRoutes(links: links, baseURL: "https://sho.rt")],
+                            identity: CallerIdentity(keys: keys, sessions: NoSessions()),
+                            limiter: RateLimiter(counters: counters, clock: clock, anonymousPerMinute: 3, logger: logger),
+                            maxBody: 1024)
+        app = ShortlinkApp(links: links, clock: clock, api: api, baseURL: "https://sho.rt", logger: logger)
+    }
+
+    /// One request through the whole application.
+    func send(_ method: String, _ target: String, key: String? = nil, headers: [String: String] = [:],
+              body: String? = nil, contentType: String? = "application/json") -> (HTTPResponse, ClickRecord?) {
+        let parts = target.split(separator: "?", maxSplits: 1)
+        var fields = headers
+        if let key { fields["authorization"] = "Bearer \(key)" }
+        if body != nil, let contentType { fields["content-type"] = contentType }
+        let bytes = Array((body ?? "").utf8)
+        let request = HTTPRequest(method: method, path: String(parts[0]), query: parts.count > 1 ? String(parts[1]) : "",
+                                  remoteAddress: "192.0.2.7", contentLength: bytes.count,
+                                  header: { fields[$0] }, readBody: { limit in bytes.count <= limit ? bytes : nil })
+        return app.handle(request)
+    }
+
+    func json(_ response: HTTPResponse) -> [String: Any] {
+        (try? JSONSerialization.jsonObject(with: Data(response.body))) as? [String: Any] ?? [:]
+    }
+
+    func create(_ url: String = "https://example.com/landing") -> String {
+        let (r, _) = send("POST", "/api/v1/urls", key: Self.writer, body: "{\"longUrl\":\"\(url)\"}")
+        #expect(r.status == 201, "\(String(decoding: r.body, as: UTF8.self))")
+        return json(r)["alias"] as? String ?? ""
+    }
+
+    // MARK: The short-link host
+
+    @Test func aLinkRedirectsAndTheVisitIsAClick() {
+        let alias = create()
+        let (r, click) = send("GET", "/\(alias)", headers: ["user-agent": "Browser/1", "referer": "https://news.example/"])
+        #expect(r.status == 302)
+        #expect(r.headerValue("Location") == "https://example.com/landing")
+        #expect(r.headerValue("Cache-Control") == "private, no-cache")
+        #expect(click?.code == alias && click?.userAgent == "Browser/1" && click?.referer == "https://news.example/")
+        #expect(click?.ip == "192.0.2.7")
+    }
+
+    @Test func headAnswersLikeGetWithoutBodyAndIsNoClick() {
+        let alias = create()
+        let (r, click) = send("HEAD", "/\(alias)")
+        #expect(r.status == 302 && r.omitBody && click == nil)
+    }
+
+    @Test func otherMethodsAre405BeforeAnyLookup() {
+        let alias = create()
+        let reads = store.snapshotReads + cache.lookups
+        let (r, click) = send("POST", "/\(alias)")
+        #expect(r.status == 405 && r.headerValue("Allow") == "GET, HEAD" && click == nil)
+        #expect(store.snapshotReads + cache.lookups == reads)
+    }
+
+    @Test func anUnknownCodeIsA404PageForBrowsersAndProblemJSONForClients() {
+        let (page, _) = send("GET", "/nope123", headers: ["accept": "text/html"])
+        #expect(page.status == 404 && page.headerValue("Content-Type") == "text/html; charset=utf-8")
+        #expect(page.headerValue("Cache-Control") == "no-store")
+        let (problem, _) = send("GET", "/nope123", headers: ["accept": "application/json"])
+        #expect(problem.status == 404 && problem.headerValue("Content-Type") == "application/problem+json")
+        #expect(json(problem)["type"] as? String == "/problems/not-found")
+    }
+
+    @Test func aPausedLinkIsGoneAndSoIsAnExpiredOne() {
+        let alias = create()
+        let (patched, _) = send("PATCH", "/api/v1/urls/\(alias)", key: Self.writer, body: "{\"isActive\":false}")
+        #expect(patched.status == 200)
+        let (r, click) = send("GET", "/\(alias)", headers: ["accept": "application/json"])
+        #expect(r.status == 410 && click == nil)
+        #expect(json(r)["type"] as? String == "/problems/link-disabled")
+    }
+
+    @Test func theRedirectAnswers503WhenNeitherCacheNorDatabaseAnswers() {
+        let alias = create()
+        cache.isDown = true
+        store.isDown = true
+        let (r, click) = send("GET", "/\(alias)", headers: ["accept": "application/json"])
+        #expect(r.status == 503 && click == nil && r.headerValue("Retry-After") == "5")
+        cache.isDown = false  // the cache alone still serves
+        store.isDown = true
+        #expect(send("GET", "/\(alias)").0.status == 302)
+    }
+
+    @Test func productPathsAreNeverLookedUp() {
+        let (r, _) = send("GET", "/verify-email", headers: ["accept": "application/json"])
+        #expect(r.status == 404 && cache.lookups == 0)
+    }
+
+    // MARK: The API
+
+    @Test func everyAPIAnswerHasARequestIdAndIsNeverCached() {
+        for (method, path) in [("GET", "/api/v1/health"), ("GET", "/api/v1/nothing"), ("PUT", "/api/v1/urls")] {
+            let (r, click) = send(method, path, key: Self.writer)
+            #expect(r.headerValue("Cache-Control") == "no-store" && click == nil, "\(method) \(path)")
+            #expect(r.headerValue("X-Request-Id")?.count == 16, "\(method) \(path)")
+        }
+    }
+
+    @Test func unknownRoutesAre404AndOtherMethods405WithAllow() {
+        let (missing, _) = send("GET", "/api/v1/links", key: Self.writer)
+        #expect(missing.status == 404 && json(missing)["type"] as? String == "/problems/not-found")
+        let (wrong, _) = send("PUT", "/api/v1/urls/abc", key: Self.writer)
+        #expect(wrong.status == 405 && wrong.headerValue("Allow") == "GET, HEAD, PATCH, DELETE")
+    }
+
+    @Test func theLinkResourceRoundTrips() {
+        let alias = create("https://example.com/a")
+        let (read, _) = send("GET", "/api/urls/\(alias)", key: Self.writer)
+        #expect(read.status == 200 && json(read)["longUrl"] as? String == "https://example.com/a")
+        let (head, _) = send("HEAD", "/api/v1/urls/\(alias)", key: Self.writer)
+        #expect(head.status == 200 && head.omitBody)
+        let (patched, _) = send("PATCH", "/api/v1/urls/\(alias)", key: Self.writer, body: "{\"longUrl\":\"https://example.com/b\"}")
+        #expect(json(patched)["longUrl"] as? String == "https://example.com/b")
+        #expect(send("GET", "/\(alias)").0.headerValue("Location") == "https://example.com/b")  // the cache was updated
+        #expect(send("DELETE", "/api/v1/urls/\(alias)", key: Self.writer).0.status == 204)
+        #expect(send("GET", "/\(alias)").0.status == 404)
+        #expect(store.audit.map(\.action) == ["link.create", "link.update", "link.delete"])
+    }
+
+    @Test func credentialsAreCheckedBeforeTheBody() {
+        let (anonymous, _) = send("POST", "/api/v1/urls", body: "{not json")
+        #expect(anonymous.status == 401 && anonymous.headerValue("WWW-Authenticate")?.hasPrefix("Bearer") == true)
+        let (unknown, _) = send("POST", "/api/v1/urls", key: "slk_" + String(repeating: "u", count: 40), body: "{}")
+        #expect(unknown.status == 401 && json(unknown)["type"] as? String == "/problems/invalid-credentials")
+        // A key without the scope learns nothing about the body's rules.
+        let (scope, _) = send("POST", "/api/v1/urls", key: Self.reader, body: "{not json")
+        #expect(scope.status == 403 && json(scope)["type"] as? String == "/problems/insufficient-scope")
+        #expect(store.links.isEmpty)
+    }
+
+    @Test(arguments: [
+        ("{\"longUrl\":\"https://example.com\"}", "text/plain", 415, "unsupported-media-type"),
+        ("{\"longUrl\":\"https://example.com\",\"longUrl\":\"https://x.example\"}", "application/json", 400, "malformed-json"),
+        ("{}", "application/json", 422, "validation"),
+        ("{\"longUrl\":\"javascript:alert(1)\"}", "application/json", 422, "validation"),
+        ("{\"longUrl\":\"https://sho.rt/loop\"}", "application/json", 422, "validation"),
+        (String(repeating: " ", count: 2000) + "{}", "application/json", 413, "payload-too-large"),
+    ])
+    func badBodiesAreRefusedAndChangeNothing(_ body: String, _ type: String, _ status: Int, _ slug: String) {
+        let (r, _) = send("POST", "/api/v1/urls", key: Self.writer, body: body, contentType: type)
+        #expect(r.status == status && json(r)["type"] as? String == "/problems/\(slug)")
+        #expect(store.links.isEmpty && store.audit.isEmpty)
+    }
+
+    @Test func anonymousCallersAreLimitedPerAddress() {
+        let statuses = (0..<4).map { _ in send("GET", "/api/v1/health").0 }
+        #expect(statuses.map(\.status) == [200, 200, 200, 429])
+        #expect(statuses[3].headerValue("Retry-After") != nil && statuses[0].headerValue("RateLimit-Limit") == "3")
+        counters.isDown = true  // counters unavailable: fail open
+        #expect(send("GET", "/api/v1/health").0.status == 200)
+    }
+
+    @Test func aStoreFailureIs503WithTheRequestIdToReport() {
+        store.isDown = true
+        let (r, _) = send("POST", "/api/v1/urls", key: Self.writer, body: "{\"longUrl\":\"https://example.com\"}")
+        #expect(r.status == 503 && json(r)["requestId"] as? String == r.headerValue("X-Request-Id"))
+        keys.isDown = true
+        #expect(send("GET", "/api/v1/urls/abc", key: Self.writer).0.status == 503)
+    }
+
+    @Test func healthSaysWhatIsDown() {
+        health.cache = false
+        #expect(json(send("GET", "/api/health").0)["status"] as? String == "degraded")
+        health.database = false
+        let (r, _) = send("GET", "/api/health")
+        #expect(r.status == 503 && json(r)["database"] as? String == "down")
+    }
+}
