@@ -3,7 +3,7 @@ import LinkDomain
 import ShortlinkCore
 
 /// `LinkStore` on MariaDB: the `links` table, prepared statements only.
-public final class MariaDBLinkStore: LinkStore {
+public final class MariaDBLinkStore: LinkStore, LinkCensus {
     private let db: MariaDBConnection
 
     /// Creates the store over a connection.

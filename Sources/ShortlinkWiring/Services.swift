@@ -73,7 +73,8 @@ public final class Services {
         teams = TeamService(store: teamStore, plans: plans, accounts: sessions, mail: mail, clock: clock, webURL: config.webURL)
         subscriptions = SubscriptionService(store: plans, plans: plans, clock: clock)
         apiKeys = APIKeyService(store: accounts, clock: clock)
-        admins = AdminService(store: MariaDBAdmin(connection: db), subscriptions: plans, plans: plans, accounts: accounts, clock: clock)
+        admins = AdminService(store: MariaDBAdmin(connection: db), subscriptions: plans, plans: plans, accounts: accounts,
+                              links: linkStore, clock: clock)
     }
 
     /// The link service over `cache` (the worker's local cache in front of memcached) for the default domain.

@@ -40,12 +40,12 @@ struct Migrate: ParsableCommand {
 
     func run() throws {
         let (config, logger) = setup()
-        let db = MariaDBConnection(options: MariaDBOptions(config: config), logger: logger)
-        let applied = try Migrator(connection: db, logger: logger).migrate(try Migration.load(directory: sqlDir))
+        let services = try Services(config: config, logger: logger)
+        let applied = try Migrator(connection: services.db, logger: logger).migrate(try Migration.load(directory: sqlDir))
         print(applied.isEmpty ? "schema is up to date" : "applied: \(applied.joined(separator: ", "))")
-        _ = try MariaDBAccounts(connection: db).ensureDomain(host: config.shortHost, now: Date())
+        _ = try services.accounts.ensureDomain(host: config.shortHost, now: Date())
         // Links that an upgrade's new product paths shadow: reported, never changed without the operator.
-        let shadowed = try ReservedLinks.shadowed(db)
+        let shadowed = try services.admins.linksShadowedByProductPaths()
         if !shadowed.isEmpty { FileHandle.standardError.write(Data(ReservedLinks.report(shadowed).utf8)) }
     }
 }
@@ -94,19 +94,13 @@ struct ReservedLinks: ParsableCommand {
 
     func run() throws {
         let (config, logger) = setup()
-        let db = MariaDBConnection(options: MariaDBOptions(config: config), logger: logger)
-        let shadowed = try Self.shadowed(db)
+        let shadowed = try Services(config: config, logger: logger).admins.linksShadowedByProductPaths()
         guard !shadowed.isEmpty else {
             print("no link holds a product path")
             return
         }
         print(Self.report(shadowed), terminator: "")
         throw ExitCode(1)
-    }
-
-    /// The links whose alias is exactly a product path.
-    static func shadowed(_ db: MariaDBConnection) throws -> [(link: Link, ownerEmail: String?)] {
-        try MariaDBLinkStore(connection: db).links(holdingCodes: ProductPaths.entries.map(\.segment))
     }
 
     /// The report: one line a link, then what the operator can do.

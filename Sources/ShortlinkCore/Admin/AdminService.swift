@@ -52,21 +52,30 @@ public protocol AccountProvisioning: AnyObject {
     func ensureUser(email: String, role: String, now: Date) throws(StoreError) -> Int64
 }
 
+/// Finds links by code across every domain, for the operator's reports.
+public protocol LinkCensus: AnyObject {
+    /// The links whose code is one of `codes`, exactly, with their owner's email.
+    func links(holdingCodes codes: [String]) throws(StoreError) -> [(link: Link, ownerEmail: String?)]
+}
+
 /// The administrator's endpoints: list and search users, disable/enable, change a user's plan, counts; and the
-/// operator's plan grants from `shortlinkctl`, by the same rules.
+/// operator's plan grants and reports from `shortlinkctl`, by the same rules.
 public final class AdminService {
     private let store: AdminStore
     private let subscriptions: SubscriptionStore
     private let plans: PlanStore
     private let accounts: AccountProvisioning
+    private let links: LinkCensus
     private let clock: Clock
 
     /// Creates the service.
-    public init(store: AdminStore, subscriptions: SubscriptionStore, plans: PlanStore, accounts: AccountProvisioning, clock: Clock) {
+    public init(store: AdminStore, subscriptions: SubscriptionStore, plans: PlanStore, accounts: AccountProvisioning,
+                links: LinkCensus, clock: Clock) {
         self.store = store
         self.subscriptions = subscriptions
         self.plans = plans
         self.accounts = accounts
+        self.links = links
         self.clock = clock
     }
 
@@ -121,6 +130,13 @@ public final class AdminService {
             guard let after = try store.user(id: id) else { throw AdminError.notFound }
             return after
         }
+    }
+
+    /// The links whose alias is exactly one of the product's own paths: the product answers those paths, so
+    /// such a link (made before its alias was reserved) no longer redirects. For `shortlinkctl migrate` and
+    /// `shortlinkctl reserved-links`.
+    public func linksShadowedByProductPaths() throws(AdminError) -> [(link: Link, ownerEmail: String?)] {
+        try run { try links.links(holdingCodes: ProductPaths.entries.map(\.segment)) }
     }
 
     private func requireKnownPlan(_ planCode: String) throws {
