@@ -34,12 +34,11 @@ public struct AccountRoutes: APIResource {
 
     func updateMe(_ c: RequestContext) throws(Problem) -> HTTPResponse {
         let caller = try c.caller()
-        let body = try c.jsonBody()
-        var errors: [FieldError] = []
-        let name = body.string("name", errors: &errors).valueOrNil
-        let email = body.string("email", errors: &errors).valueOrNil
-        let current = body.string("currentPassword", errors: &errors).valueOrNil
-        try validate(errors)
+        let (name, email, current) = try c.fields { body, errors in
+            (body.string("name", errors: &errors).valueOrNil,
+             body.string("email", errors: &errors).valueOrNil,
+             body.string("currentPassword", errors: &errors).valueOrNil)
+        }
         let user = try call { () throws(AuthError) in
             try auth.updateProfile(caller, displayName: name, email: email, currentPassword: current)
         }
@@ -48,11 +47,10 @@ public struct AccountRoutes: APIResource {
 
     func changePassword(_ c: RequestContext) throws(Problem) -> HTTPResponse {
         let caller = try c.caller()
-        let body = try c.jsonBody()
-        var errors: [FieldError] = []
-        let current = body.required("currentPassword", &errors)
-        let new = body.required("newPassword", &errors)
-        try validate(errors)
+        let (current, new) = try c.fields { body, errors in
+            (body.required("currentPassword", &errors),
+             body.required("newPassword", &errors))
+        }
         try call { () throws(AuthError) in try auth.changePassword(current: current, new: new, by: caller) }
         return .noContent
     }
@@ -90,20 +88,16 @@ public struct AccountRoutes: APIResource {
 
     func twoFactorConfirm(_ c: RequestContext) throws(Problem) -> HTTPResponse {
         let caller = try c.caller()
-        let body = try c.jsonBody()
-        var errors: [FieldError] = []
-        let code = body.required("code", &errors)
-        try validate(errors)
+        let code = try c.fields { body, errors in body.required("code", &errors) }
         return try .json(200, ["recoveryCodes": try call { () throws(AuthError) in try auth.confirmTOTP(caller, code: code) }])
     }
 
     func twoFactorDisable(_ c: RequestContext) throws(Problem) -> HTTPResponse {
         let caller = try c.caller()
-        let body = try c.jsonBody()
-        var errors: [FieldError] = []
-        let password = body.required("password", &errors)
-        let code = body.required("code", &errors)
-        try validate(errors)
+        let (password, code) = try c.fields { body, errors in
+            (body.required("password", &errors),
+             body.required("code", &errors))
+        }
         try call { () throws(AuthError) in try auth.disableTOTP(caller, password: password, code: code) }
         return .noContent
     }

@@ -24,24 +24,21 @@ public struct AdminRoutes: APIResource {
 
     func users(_ c: RequestContext) throws(Problem) -> HTTPResponse {
         let caller = try c.caller()
-        let limit = try c.pageLimit()
-        let before = try c.cursor()
-        let users = try call { () throws(AdminError) in
+        return try c.cursorPage({ (before, limit) throws(AdminError) in
             try admins.users(search: c.request.queryValue("q"), beforeID: before, limit: limit, by: caller)
-        }
-        return try .json(200, CursorPage(items: users.map(UserBody.init), lastID: users.last?.id, limit: limit))
+        }, id: \.id, as: UserBody.init)
     }
 
     func updateUser(_ c: RequestContext) throws(Problem) -> HTTPResponse {
         let caller = try c.caller()
-        let body = try c.jsonBody()
-        var errors: [FieldError] = []
-        let active = body.bool("isActive", errors: &errors)
-        let plan = body.string("plan", errors: &errors)
-        if active == .null || plan == .null || (active == .absent && plan == .absent) {
-            errors.append(FieldError(field: "isActive", code: "patch.empty", message: "give isActive and/or plan"))
+        let (active, plan) = try c.fields { body, errors in
+            let active = body.bool("isActive", errors: &errors)
+            let plan = body.string("plan", errors: &errors)
+            if active == .null || plan == .null || (active == .absent && plan == .absent) {
+                errors.append(FieldError(field: "isActive", code: "patch.empty", message: "give isActive and/or plan"))
+            }
+            return (active, plan)
         }
-        try validate(errors)
         let user = try call { () throws(AdminError) in
             try admins.update(userPublicID: c.parameter("id"), isActive: active.valueOrNil, planCode: plan.valueOrNil, by: caller)
         }
@@ -55,10 +52,8 @@ public struct AdminRoutes: APIResource {
 
     /// `GET /audit?cursor=&limit=`: the whole audit log, newest first.
     func auditLog(_ c: RequestContext) throws(Problem) -> HTTPResponse {
-        let limit = try c.pageLimit()
-        let before = try c.cursor()
-        let entries = try call { () throws(StoreError) in try audit.entries(beforeID: before, limit: limit) }
-        return try .json(200, CursorPage(items: entries.map(AuditItem.init), lastID: entries.last?.id, limit: limit))
+        try c.cursorPage({ (before, limit) throws(StoreError) in try audit.entries(beforeID: before, limit: limit) },
+                         id: \.id, as: AuditItem.init)
     }
 }
 

@@ -25,22 +25,20 @@ public struct AuthRoutes: APIResource {
     }
 
     func register(_ c: RequestContext) throws(Problem) -> HTTPResponse {
-        let body = try c.jsonBody()
-        var errors: [FieldError] = []
-        let email = body.required("email", &errors)
-        let password = body.required("password", &errors)
-        let name = body.string("name", errors: &errors).valueOrNil ?? ""
-        try validate(errors)
+        let (email, password, name) = try c.fields { body, errors in
+            (body.required("email", &errors),
+             body.required("password", &errors),
+             body.string("name", errors: &errors).valueOrNil ?? "")
+        }
         try call { () throws(AuthError) in try auth.register(email: email, password: password, displayName: name, clientIP: c.clientIP) }
         return try .json(202, ["status": "pending", "detail": "check your mailbox for a link to confirm the address, then sign in"])
     }
 
     func login(_ c: RequestContext) throws(Problem) -> HTTPResponse {
-        let body = try c.jsonBody()
-        var errors: [FieldError] = []
-        let email = body.required("email", &errors)
-        let password = body.required("password", &errors)
-        try validate(errors)
+        let (email, password) = try c.fields { body, errors in
+            (body.required("email", &errors),
+             body.required("password", &errors))
+        }
         let result = try call { () throws(AuthError) in
             try auth.login(email: email, password: password, clientIP: c.clientIP, userAgent: c.request.header("user-agent") ?? "")
         }
@@ -51,11 +49,10 @@ public struct AuthRoutes: APIResource {
     }
 
     func loginSecondFactor(_ c: RequestContext) throws(Problem) -> HTTPResponse {
-        let body = try c.jsonBody()
-        var errors: [FieldError] = []
-        let token = body.required("mfaToken", &errors)
-        let code = body.required("code", &errors)
-        try validate(errors)
+        let (token, code) = try c.fields { body, errors in
+            (body.required("mfaToken", &errors),
+             body.required("code", &errors))
+        }
         let tokens = try call { () throws(AuthError) in
             try auth.completeLogin(mfaToken: token, code: code, clientIP: c.clientIP, userAgent: c.request.header("user-agent") ?? "")
         }
@@ -63,10 +60,7 @@ public struct AuthRoutes: APIResource {
     }
 
     func refresh(_ c: RequestContext) throws(Problem) -> HTTPResponse {
-        let body = try c.jsonBody()
-        var errors: [FieldError] = []
-        let token = body.required("refreshToken", &errors)
-        try validate(errors)
+        let token = try c.fields { body, errors in body.required("refreshToken", &errors) }
         return try .json(200, TokenBody(try call { () throws(AuthError) in try auth.refresh(token) }))
     }
 
@@ -87,10 +81,7 @@ public struct AuthRoutes: APIResource {
     }
 
     func verifyEmail(_ c: RequestContext) throws(Problem) -> HTTPResponse {
-        let body = try c.jsonBody()
-        var errors: [FieldError] = []
-        let token = body.required("token", &errors)
-        try validate(errors)
+        let token = try c.fields { body, errors in body.required("token", &errors) }
         try call { () throws(AuthError) in try auth.verifyEmail(token: token, clientIP: c.clientIP) }
         return .noContent
     }
@@ -102,20 +93,16 @@ public struct AuthRoutes: APIResource {
     }
 
     func requestPasswordReset(_ c: RequestContext) throws(Problem) -> HTTPResponse {
-        let body = try c.jsonBody()
-        var errors: [FieldError] = []
-        let email = body.required("email", &errors)
-        try validate(errors)
+        let email = try c.fields { body, errors in body.required("email", &errors) }
         try call { () throws(AuthError) in try auth.requestPasswordReset(email: email, clientIP: c.clientIP) }
         return try .json(202, ["status": "sent", "detail": "if the address has an account, a reset link is on its way"])
     }
 
     func resetPassword(_ c: RequestContext) throws(Problem) -> HTTPResponse {
-        let body = try c.jsonBody()
-        var errors: [FieldError] = []
-        let token = body.required("token", &errors)
-        let password = body.required("newPassword", &errors)
-        try validate(errors)
+        let (token, password) = try c.fields { body, errors in
+            (body.required("token", &errors),
+             body.required("newPassword", &errors))
+        }
         try call { () throws(AuthError) in try auth.resetPassword(token: token, newPassword: password, clientIP: c.clientIP) }
         return .noContent
     }

@@ -26,11 +26,10 @@ public struct KeyRoutes: APIResource {
     /// `POST /keys {name, scopes}`: a new key for the caller, its secret shown once.
     func create(_ c: RequestContext) throws(Problem) -> HTTPResponse {
         let caller = try c.caller()
-        let body = try c.jsonBody()
-        var errors: [FieldError] = []
-        let name = body.string("name", errors: &errors)
-        let scopes = body.strings("scopes", errors: &errors)
-        try validate(errors)
+        let (name, scopes) = try c.fields { body, errors in
+            (body.string("name", errors: &errors),
+             body.strings("scopes", errors: &errors))
+        }
         let (info, secret) = try call { () throws(APIKeyError) in
             try apiKeys.create(name: name.valueOrNil ?? "", scopes: scopes.valueOrNil ?? [], by: caller)
         }

@@ -53,18 +53,18 @@ public struct LinkRoutes: APIResource {
 
     func update(_ c: RequestContext) throws(Problem) -> HTTPResponse {
         let caller = try c.caller()
-        let body = try c.jsonBody()
-        var errors: [FieldError] = []
-        var patch = UpdateLinkRequest()
-        patch.longURL = body.string("longUrl", errors: &errors)
-        patch.expirationDate = body.string("expirationDate", nullable: true, errors: &errors)  // null removes it
-        patch.isActive = body.bool("isActive", errors: &errors)
-        patch.redirectType = body.int("redirectType", errors: &errors)
-        if errors.isEmpty, patch.isEmpty {
-            errors.append(FieldError(field: "longUrl", code: "patch.empty",
-                                     message: "give at least one of longUrl, expirationDate, isActive, redirectType"))
+        let patch = try c.fields { body, errors in
+            var patch = UpdateLinkRequest()
+            patch.longURL = body.string("longUrl", errors: &errors)
+            patch.expirationDate = body.string("expirationDate", nullable: true, errors: &errors)  // null removes it
+            patch.isActive = body.bool("isActive", errors: &errors)
+            patch.redirectType = body.int("redirectType", errors: &errors)
+            if errors.isEmpty, patch.isEmpty {
+                errors.append(FieldError(field: "longUrl", code: "patch.empty",
+                                         message: "give at least one of longUrl, expirationDate, isActive, redirectType"))
+            }
+            return patch
         }
-        try validate(errors)
         let link = try call { () throws(LinkServiceError) in try links.update(code: c.parameter("alias"), patch, by: caller) }
         return try .json(200, LinkBody(link: link, baseURL: baseURL))
     }

@@ -46,16 +46,16 @@ public struct SubscriptionRoutes: APIResource {
     /// `PATCH /subscriptions {plan?, cancelAtPeriodEnd?}`.
     func update(_ c: RequestContext) throws(Problem) -> HTTPResponse {
         let caller = try c.caller()
-        let body = try c.jsonBody()
-        var errors: [FieldError] = []
-        let plan = body.string("plan", errors: &errors)
-        let cancel = body.bool("cancelAtPeriodEnd", errors: &errors)
-        if plan == .null { errors.append(FieldError(field: "plan", code: "plan.required", message: "must not be null")) }
-        if cancel == .null { errors.append(FieldError(field: "cancelAtPeriodEnd", code: "bool.required", message: "must be true or false")) }
-        if plan == .absent && cancel == .absent {
-            errors.append(FieldError(field: "plan", code: "patch.empty", message: "give plan or cancelAtPeriodEnd"))
+        let (plan, cancel) = try c.fields { body, errors in
+            let plan = body.string("plan", errors: &errors)
+            let cancel = body.bool("cancelAtPeriodEnd", errors: &errors)
+            if plan == .null { errors.append(FieldError(field: "plan", code: "plan.required", message: "must not be null")) }
+            if cancel == .null { errors.append(FieldError(field: "cancelAtPeriodEnd", code: "bool.required", message: "must be true or false")) }
+            if plan == .absent && cancel == .absent {
+                errors.append(FieldError(field: "plan", code: "patch.empty", message: "give plan or cancelAtPeriodEnd"))
+            }
+            return (plan, cancel)
         }
-        try validate(errors)
         let result = try call { () throws(SubscriptionError) in
             var result: (Subscription, Plan)?
             if case .value(let code) = plan { result = try subscriptions.change(to: code, trial: false, by: caller) }

@@ -44,10 +44,7 @@ public struct TeamRoutes: APIResource {
 
     func create(_ c: RequestContext) throws(Problem) -> HTTPResponse {
         let caller = try c.caller()
-        let body = try c.jsonBody()
-        var errors: [FieldError] = []
-        let name = body.required("name", &errors)
-        try validate(errors)
+        let name = try c.fields { body, errors in body.required("name", &errors) }
         let view = try call { () throws(TeamError) in try teams.create(name: name, by: caller) }
         return try .json(201, TeamBody(view), headers: [("Location", "/api/v1/teams/\(view.team.publicID)")])
     }
@@ -59,10 +56,7 @@ public struct TeamRoutes: APIResource {
 
     func rename(_ c: RequestContext) throws(Problem) -> HTTPResponse {
         let caller = try c.caller()
-        let body = try c.jsonBody()
-        var errors: [FieldError] = []
-        let name = body.required("name", &errors)
-        try validate(errors)
+        let name = try c.fields { body, errors in body.required("name", &errors) }
         return try .json(200, TeamBody(try call { () throws(TeamError) in try teams.rename(c.parameter("team"), name: name, by: caller) }))
     }
 
@@ -74,12 +68,7 @@ public struct TeamRoutes: APIResource {
 
     func invite(_ c: RequestContext) throws(Problem) -> HTTPResponse {
         let caller = try c.caller()
-        let body = try c.jsonBody()
-        var errors: [FieldError] = []
-        let email = body.required("email", &errors)
-        let role = Self.role(body, &errors)
-        try validate(errors)
-        guard let role else { throw .validation(ValidationError(errors)) }
+        let (email, role) = try c.fields { body, errors in (body.required("email", &errors), Self.role(body, &errors)) }
         let invitation = try call { () throws(TeamError) in try teams.invite(c.parameter("team"), email: email, role: role, by: caller) }
         return try .json(201, InvitationBody(invitation))
     }
@@ -92,11 +81,7 @@ public struct TeamRoutes: APIResource {
 
     func setRole(_ c: RequestContext) throws(Problem) -> HTTPResponse {
         let caller = try c.caller()
-        let body = try c.jsonBody()
-        var errors: [FieldError] = []
-        let role = Self.role(body, &errors)
-        try validate(errors)
-        guard let role else { throw .validation(ValidationError(errors)) }
+        let role = try c.fields { body, errors in Self.role(body, &errors) }
         return try .json(200, TeamBody(try call { () throws(TeamError) in
             try teams.setRole(c.parameter("team"), member: c.parameter("userId"), role: role, by: caller)
         }))
@@ -117,37 +102,31 @@ public struct TeamRoutes: APIResource {
 
     func transfer(_ c: RequestContext) throws(Problem) -> HTTPResponse {
         let caller = try c.caller()
-        let body = try c.jsonBody()
-        var errors: [FieldError] = []
-        let member = body.required("userId", &errors)
-        try validate(errors)
+        let member = try c.fields { body, errors in body.required("userId", &errors) }
         return try .json(200, TeamBody(try call { () throws(TeamError) in try teams.transfer(c.parameter("team"), to: member, by: caller) }))
     }
 
     func auditLog(_ c: RequestContext) throws(Problem) -> HTTPResponse {
         let caller = try c.caller()
         let scope = try call { () throws(TeamError) in try teams.auditScope(c.parameter("team"), by: caller) }
-        let limit = try c.pageLimit()
-        let before = try c.cursor()
-        let entries = try call { () throws(StoreError) in try audit.entries(teamID: scope, beforeID: before, limit: limit) }
-        return try .json(200, CursorPage(items: entries.map(AuditItem.init), lastID: entries.last?.id, limit: limit))
+        return try c.cursorPage({ (before, limit) throws(StoreError) in try audit.entries(teamID: scope, beforeID: before, limit: limit) },
+                                id: \.id, as: AuditItem.init)
     }
 
     /// `POST /invitations/accept {token}`: join the team of an invitation sent to the caller's address.
     func accept(_ c: RequestContext) throws(Problem) -> HTTPResponse {
         let caller = try c.caller()
-        let body = try c.jsonBody()
-        var errors: [FieldError] = []
-        let token = body.required("token", &errors)
-        try validate(errors)
+        let token = try c.fields { body, errors in body.required("token", &errors) }
         return try .json(200, TeamBody(try call { () throws(TeamError) in try teams.accept(token: token, by: caller) }))
     }
 
-    static func role(_ body: JSONObject, _ errors: inout [FieldError]) -> TeamRole? {
+    /// The `role` member; a field error when it is missing or unknown (the value returned then is never used:
+    /// `fields` answers 422).
+    static func role(_ body: JSONObject, _ errors: inout [FieldError]) -> TeamRole {
         let raw = body.required("role", &errors)
         guard let role = TeamRole(rawValue: raw) else {
             if !raw.isEmpty { errors.append(FieldError(field: "role", code: "role.invalid", message: "must be admin, editor or viewer")) }
-            return nil
+            return .viewer
         }
         return role
     }

@@ -37,8 +37,17 @@ public struct RequestContext {
         return try JSONObject(parsing: bytes)
     }
 
+    /// The JSON body's fields as `read` takes them, every field error collected on the way: 422 naming each.
+    func fields<T>(_ read: (JSONObject, inout [FieldError]) -> T) throws(Problem) -> T {
+        let body = try jsonBody()
+        var errors: [FieldError] = []
+        let value = read(body, &errors)
+        try validate(errors)
+        return value
+    }
+
     /// `limit` (1…200, default 50) from the query.
-    func pageLimit() throws(Problem) -> Int {
+    private func pageLimit() throws(Problem) -> Int {
         guard let raw = request.queryValue("limit") else { return 50 }
         guard let n = Int(raw), (1...200).contains(n) else {
             throw .validation(.field("limit", "limit.range", "must be an integer from 1 to 200"))
@@ -46,8 +55,19 @@ public struct RequestContext {
         return n
     }
 
+    /// One page of a list read newest first: `limit` and `cursor` from the query, `read(beforeID, limit)`,
+    /// then the items as `body` with the next page's cursor.
+    func cursorPage<Item, Body: Encodable, E: HTTPResponseError>(
+        _ read: (_ beforeID: Int64?, _ limit: Int) throws(E) -> [Item], id: KeyPath<Item, Int64>, as body: (Item) -> Body
+    ) throws(Problem) -> HTTPResponse {
+        let limit = try pageLimit()
+        let before = try cursor()
+        let items = try call { () throws(E) in try read(before, limit) }
+        return try .json(200, CursorPage(items: items.map(body), lastID: items.last?[keyPath: id], limit: limit))
+    }
+
     /// The row id an opaque `cursor` stands for, or nil for the first page.
-    func cursor() throws(Problem) -> Int64? {
+    private func cursor() throws(Problem) -> Int64? {
         guard let cursor = request.queryValue("cursor"), !cursor.isEmpty else { return nil }
         guard let data = Data(base64Encoded: cursor), let id = Int64(String(decoding: data, as: UTF8.self)), id > 0 else {
             throw .validation(.field("cursor", "cursor.invalid", "is not a cursor this API gave out"))
