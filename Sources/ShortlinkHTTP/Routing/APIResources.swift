@@ -29,7 +29,8 @@ public struct APIResources {
     /// The instances, in table order.
     var all: [any APIResource] { [health, auth, account, teams, keys, subscriptions, admin, links] }
 
-    /// Every route of the API, in table order.
+    /// Every route of the API, in table order. (`all` and this list name the same resources: a resource
+    /// missing from one fails the e2e tests that compare the table, the router and `docs/openapi.yaml`.)
     public static var catalog: [RouteSpec] {
         let types: [any APIResource.Type] = [HealthRoutes.self, AuthRoutes.self, AccountRoutes.self, TeamRoutes.self,
                                              KeyRoutes.self, SubscriptionRoutes.self, AdminRoutes.self, LinkRoutes.self]

@@ -117,9 +117,6 @@ public struct APIRouter {
         self.maxBody = maxBody
     }
 
-    /// The specs of the bound routes, in table order.
-    public var specs: [RouteSpec] { table.routes.map(\.spec) }
-
     /// Answers an API request, or throws the problem to answer with (rate-limit headers included).
     func answer(_ request: HTTPRequest) throws(Problem) -> HTTPResponse {
         var rest = request.path.dropFirst("/api".count)
