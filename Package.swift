@@ -9,6 +9,7 @@ let package = Package(
     products: [
         .executable(name: "shortlinkd", targets: ["shortlinkd"]),
         .executable(name: "shortlinkctl", targets: ["shortlinkctl"]),
+        .executable(name: "shortlink-ingest", targets: ["shortlink-ingest"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -67,7 +68,13 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "shortlinkctl", dependencies: [
-            "ShortlinkCore", "ShortlinkWiring", "ShortlinkHTTP", "MariaDBStore", "MemcachedCache", "LinkDomain", "Mailer",
+            "ShortlinkCore", "ShortlinkWiring", "ShortlinkHTTP", "MariaDBStore", "MemcachedCache", "LinkDomain", "Mailer", "ClickSpool",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+
+        .executableTarget(name: "shortlink-ingest", dependencies: [
+            "Prefork", "ShortlinkCore", "ShortlinkWiring", "MariaDBStore", "ClickSpool",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),

@@ -1,11 +1,14 @@
 import Foundation
 
 /// sd_notify(3) without libsystemd: one datagram to `$NOTIFY_SOCKET` when it is set.
-struct SystemdNotifier {
+public struct SystemdNotifier {
     private let path: String? = ProcessInfo.processInfo.environment["NOTIFY_SOCKET"]
 
+    /// A notifier for `$NOTIFY_SOCKET`.
+    public init() {}
+
     /// Sends `state` (e.g. `READY=1`); does nothing outside systemd.
-    func notify(_ state: String) {
+    public func notify(_ state: String) {
         guard let path, !path.isEmpty else { return }
         let fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { return }

@@ -20,6 +20,13 @@ public enum WorkerSignals {
         for sig in [SIGHUP, SIGPIPE, SIGTTIN, SIGTTOU, SIGUSR1, SIGUSR2] { signal(sig, SIG_IGN) }
     }
 
+    /// For a job process (the ingester): TERM, INT and QUIT are recorded as stop requests and left unblocked,
+    /// so they cut a sleep short; the job checks `isStopRequested` between batches. HUP and PIPE are ignored.
+    public static func installForJob() {
+        for sig in stopSignals { _ = shortlink_install_flag_handler(sig) }
+        for sig in [SIGHUP, SIGPIPE] { signal(sig, SIG_IGN) }
+    }
+
     /// True once a stop was requested.
     public static var isStopRequested: Bool { shortlink_stop_requested() != 0 }
 }

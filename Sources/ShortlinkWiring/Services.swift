@@ -32,6 +32,7 @@ public final class Services {
     public let sessions: MariaDBSessions
     public let teamStore: MariaDBTeams
     public let audit: MariaDBAudit
+    public let clicks: MariaDBClicks
 
     /// Sign-up, sign-in, sessions, two-factor, profile, passwords.
     public let auth: AuthService
@@ -62,6 +63,7 @@ public final class Services {
         sessions = MariaDBSessions(connection: db)
         teamStore = MariaDBTeams(connection: db)
         audit = MariaDBAudit(connection: db)
+        clicks = MariaDBClicks(connection: db)
         let serverKeys = ServerKeys(secret: config.secretKey)
         auth = AuthService(
             store: sessions, tokens: AccessTokens(key: serverKeys.tokenSigningKey), keys: serverKeys,
@@ -89,7 +91,7 @@ public final class Services {
             health: HealthRoutes(health: health), auth: AuthRoutes(auth: auth), account: AccountRoutes(auth: auth),
             teams: TeamRoutes(teams: teams, auth: auth, audit: audit), keys: KeyRoutes(apiKeys: apiKeys),
             subscriptions: SubscriptionRoutes(subscriptions: subscriptions), admin: AdminRoutes(admins: admins, audit: audit),
-            links: LinkRoutes(links: links, baseURL: config.baseURL))
+            links: LinkRoutes(links: links, analytics: AnalyticsService(links: links, reader: clicks), baseURL: config.baseURL))
         let api = APIRouter(resources: resources, identity: CallerIdentity(keys: accounts, sessions: auth),
                             limiter: RateLimiter(counters: counters, clock: clock, anonymousPerMinute: config.anonymousRatePerMinute,
                                                  logger: logger),

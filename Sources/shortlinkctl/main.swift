@@ -1,4 +1,5 @@
 import ArgumentParser
+import ClickSpool
 import Foundation
 import LinkDomain
 import Logging
@@ -16,7 +17,7 @@ struct ShortlinkCtl: ParsableCommand {
         commandName: "shortlinkctl",
         abstract: "Operate a shortlink installation (reads SHORTLINK_* settings like shortlinkd).",
         subcommands: [Migrate.self, CreateAdmin.self, CreateKey.self, SetPassword.self, SendMail.self, Check.self, Paths.self,
-                      Routes.self, ReservedLinks.self])
+                      Routes.self, ReservedLinks.self, Status.self])
 }
 
 /// Loads the config and logging, or exits with one clear line.
@@ -84,6 +85,50 @@ struct Routes: ParsableCommand {
                 print("\(r.method)\t\(r.pattern)\t\(r.operationID)\t\(r.access.name)\t\(r.rate.rawValue)")
             }
         }
+    }
+}
+
+struct Status: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "The click ingester: its last heartbeat, and how far the database is behind the spool (bytes, seconds).",
+        discussion: "Exits 1 when the ingester has not reported for --stale-after seconds or the oldest click waiting is older than that.")
+
+    @Flag(help: "One JSON object instead of lines.")
+    var json = false
+
+    @Option(help: "Seconds after which a silent ingester or a waiting click is a problem.")
+    var staleAfter: Double = 60
+
+    func run() throws {
+        let (config, logger) = setup()
+        let services = try Services(config: config, logger: logger)
+        let now = services.clock.now
+        let ingest = IngestService(source: SpoolDirectory(directory: config.spoolDir), store: services.clicks, clock: services.clock,
+                                   logger: logger)
+        let lag = try ingest.lag()
+        let report = try services.clicks.status()
+        let heartbeatAge = report.map { now.timeIntervalSince($0.heartbeatAt) }
+        let secondsBehind = lag.oldestPendingAt.map { max(0, now.timeIntervalSince($0)) } ?? 0
+        if json {
+            var fields: [String: Any] = ["bytesBehind": lag.bytesBehind, "filesPending": lag.filesPending,
+                                         "secondsBehind": (secondsBehind * 1000).rounded() / 1000]
+            if let report {
+                fields["heartbeatAt"] = Timestamp.format(report.heartbeatAt)
+                fields["clicksIngested"] = report.clicksIngested
+                fields["malformedLines"] = report.malformedLines
+            }
+            let data = try JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys])
+            print(String(decoding: data, as: UTF8.self))
+        } else {
+            if let report, let age = heartbeatAge {
+                print("ingester: last pass \(String(format: "%.1f", age)) s ago; \(report.clicksIngested) clicks ingested and \(report.malformedLines) malformed lines skipped since it started")
+            } else {
+                print("ingester: has never reported (is shortlink-ingest running?)")
+            }
+            print("spool: \(lag.bytesBehind) bytes in \(lag.filesPending) file(s) not ingested; oldest click waiting: "
+                  + (lag.oldestPendingAt.map { "\(Timestamp.format($0)) (\(String(format: "%.1f", secondsBehind)) s behind)" } ?? "none"))
+        }
+        if (heartbeatAge ?? .infinity) > staleAfter || secondsBehind > staleAfter { throw ExitCode(1) }
     }
 }
 

@@ -80,9 +80,12 @@ struct Worker {
                 })
             let (response, click) = app.handle(request)
             fcgi.write(response.cgiBytes())
+            // The click is spooled before the response is finished: a redirect that reached nginx whole was
+            // always recorded. A worker killed between the two leaves nginx a cut answer (502 to that one
+            // visitor) and one click for a visit it did decide.
+            if let click { spool.record(click) }
             // Linger (wait for nginx to close) only when part of a body may still be unread.
             fcgi.finish(linger: !bodyConsumed)
-            if let click { spool.record(click) }
             served += 1
             if config.maxRequests > 0 && served >= config.maxRequests {
                 logger.info("worker recycling after max requests", metadata: ["served": "\(served)"])

@@ -19,16 +19,19 @@ import Testing
     let counters = InMemoryCounters()
     let health = SettableHealth()
     let clock = ManualClock()
+    let clicks = InMemoryClicks()
+    let plans = FixedPlans()
     let app: ShortlinkApp
 
     init() {
         let logger = Logger(label: "app-tests")
-        let links = LinkService(store: store, plans: FixedPlans(), teams: InMemoryTeams(), cache: cache, clock: clock, domainID: 1,
+        let links = LinkService(store: store, plans: plans, teams: InMemoryTeams(), cache: cache, clock: clock, domainID: 1,
                                 ownHosts: [URLHost(parsing: "sho.rt")!], logger: logger)
-        keys.add(Self.writer, Principal(userID: 10, isAdmin: false, scopes: ["links:read", "links:write"], apiKeyID: 1,
+        keys.add(Self.writer, Principal(userID: 10, isAdmin: false, scopes: ["links:read", "links:write", "analytics:read"], apiKeyID: 1,
                                         requestsPerMinute: 100))
         keys.add(Self.reader, Principal(userID: 11, isAdmin: false, scopes: ["links:read"], apiKeyID: 2, requestsPerMinute: 100))
-        let api = APIRouter([HealthRoutes(health: health), LinkRoutes(links: links, baseURL: "https://sho.rt")],
+        let api = APIRouter([HealthRoutes(health: health), LinkRoutes(links: links, analytics: AnalyticsService(links: links, reader: clicks),
+                                                                 baseURL: "https://sho.rt")],
                             identity: CallerIdentity(keys: keys, sessions: NoSessions()),
                             limiter: RateLimiter(counters: counters, clock: clock, anonymousPerMinute: 3, logger: logger),
                             maxBody: 1024)
@@ -197,5 +200,44 @@ import Testing
         health.database = false
         let (r, _) = send("GET", "/api/health")
         #expect(r.status == 503 && json(r)["database"] as? String == "down")
+    }
+
+    // MARK: Analytics
+
+    func ingest(_ alias: String, linkID: Int64, count: Int) {
+        for n in 0..<count {
+            clicks.clicks.append(ClickRecord(timeMillis: 1_800_000_000_000 + Int64(n % 3) * 1000, linkID: linkID, domainID: 1, code: alias,
+                                             status: 302, ip: "192.0.2.\(n)", userAgent: "UA \(n)", referer: ""))
+        }
+    }
+
+    @Test func theFreePlanSeesTheCountAndAPaidOneThePagesNewestFirst() throws {
+        let alias = create()
+        let id = try #require(store.links.values.first { $0.code == alias }?.id)
+        ingest(alias, linkID: id, count: 5)
+        let (free, _) = send("GET", "/api/v1/urls/\(alias)/analytics", key: Self.writer)
+        #expect(free.status == 200 && json(free)["clickCount"] as? Int == 5 && json(free)["detailed"] as? Bool == false)
+        #expect((json(free)["analytics"] as? [Any])?.isEmpty == true && json(free)["requiredPlan"] as? String == "pro")
+        plans.plans[10] = FixedPlans.pro
+        var seen: [String] = []
+        var next: String? = nil
+        repeat {
+            let query = "limit=2" + (next.map { "&cursor=\($0)" } ?? "")
+            let (page, _) = send("GET", "/api/v1/urls/\(alias)/analytics?\(query)", key: Self.writer)
+            #expect(page.status == 200 && json(page)["detailed"] as? Bool == true)
+            seen += (json(page)["analytics"] as? [[String: Any]] ?? []).compactMap { $0["ip"] as? String }
+            next = json(page)["nextCursor"] as? String
+        } while next != nil
+        #expect(seen == ["192.0.2.2", "192.0.2.4", "192.0.2.1", "192.0.2.3", "192.0.2.0"])  // newest first, then by id
+    }
+
+    @Test func analyticsNeedTheScopeAndAValidCursor() {
+        let alias = create()
+        let (scope, _) = send("GET", "/api/v1/urls/\(alias)/analytics", key: Self.reader)
+        #expect(scope.status == 403 && json(scope)["type"] as? String == "/problems/insufficient-scope")
+        let (cursor, _) = send("GET", "/api/v1/urls/\(alias)/analytics?cursor=bm9wZQ", key: Self.writer)
+        #expect(cursor.status == 422 && (json(cursor)["errors"] as? [[String: Any]])?.first?["field"] as? String == "cursor")
+        let (other, _) = send("GET", "/api/v1/urls/nope123/analytics", key: Self.writer)
+        #expect(other.status == 404)
     }
 }

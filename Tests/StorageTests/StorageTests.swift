@@ -200,7 +200,7 @@ import Testing
         var read: [ClickRecord] = []
         for f in files {
             let text = try String(contentsOfFile: dir + "/" + f, encoding: .utf8)
-            for line in text.split(separator: "\n") { read.append(try #require(SpoolFormat.decode(line))) }
+            for line in text.split(separator: "\n") { read.append(try #require(SpoolLine.decode(ArraySlice(line.utf8)))) }
         }
         #expect(read == records)
     }

@@ -199,3 +199,67 @@ public final class ScriptedTransport: MailTransport {
         messages.append(String(decoding: message, as: UTF8.self))
     }
 }
+
+/// A spool directory in memory: files the test appends to and completes.
+public final class InMemorySpool: SpoolSource {
+    public var contents: [String: [UInt8]] = [:]
+    public var complete: Set<String> = []
+    public var order: [String] = []
+    public init() {}
+    /// Appends `text` to `name` (created when new).
+    public func append(_ name: String, _ text: String) {
+        if contents[name] == nil { order.append(name) }
+        contents[name, default: []] += Array(text.utf8)
+    }
+    public func files() throws -> [SpoolFile] {
+        order.compactMap { name in contents[name].map { SpoolFile(name: name, size: Int64($0.count), isComplete: complete.contains(name)) } }
+    }
+    public func read(_ name: String, from offset: Int64, max: Int) throws -> [UInt8] {
+        guard let bytes = contents[name], offset < bytes.count else { return [] }
+        return Array(bytes[Int(offset)..<min(bytes.count, Int(offset) + max)])
+    }
+    public func remove(_ name: String) throws {
+        contents[name] = nil
+        order.removeAll { $0 == name }
+    }
+}
+
+/// Clicks and offsets in memory, with the same guarded-offset rule as the MariaDB store; `failAfter` makes
+/// the n-th next `ingest` fail before it changes anything (a crash or a lost connection mid-pass).
+public final class InMemoryClicks: ClickStore, ClickReader {
+    public var clicks: [ClickRecord] = []
+    public var fileOffsets: [String: Int64] = [:]
+    public var saved: IngestStatus?
+    public var failAfter: Int?
+    /// Offsets another ingester moves just before the next `ingest` (a race between two ingesters).
+    public var concurrentAdvance: [String: Int64] = [:]
+    public init() {}
+    public func offsets() throws(StoreError) -> [String: Int64] { fileOffsets }
+    public func ingest(_ batch: [ClickRecord], file: String, from: Int64, to: Int64, now: Date) throws(StoreError) {
+        fileOffsets.merge(concurrentAdvance) { $1 }
+        concurrentAdvance = [:]
+        if let n = failAfter {
+            if n == 0 { failAfter = nil; throw .unavailable("in-memory clicks lost the connection") }
+            failAfter = n - 1
+        }
+        guard (fileOffsets[file] ?? 0) == from else { throw .duplicate }
+        fileOffsets[file] = to
+        clicks += batch
+    }
+    public func forget(files: [String]) throws(StoreError) { for f in files { fileOffsets[f] = nil } }
+    public func saveStatus(_ status: IngestStatus) throws(StoreError) { saved = status }
+    public func status() throws(StoreError) -> IngestStatus? { saved }
+    public func clickCount(linkID: Int64) throws(StoreError) -> Int64 { Int64(clicks.filter { $0.linkID == linkID }.count) }
+    /// Row ids are positions in `clicks`, from 1.
+    public func clicks(linkID: Int64, after cursor: ClickCursor?, limit: Int) throws(StoreError) -> [StoredClick] {
+        let stored = clicks.enumerated().filter { $0.element.linkID == linkID }.map { i, c in
+            StoredClick(id: Int64(i + 1), at: Date(timeIntervalSince1970: Double(c.timeMillis) / 1000), ip: c.ip,
+                        userAgent: c.userAgent, referer: c.referer)
+        }
+        let ordered = stored.sorted { ($0.at, $0.id) > ($1.at, $1.id) }
+        let after = cursor.map { cur in
+            ordered.filter { (Int64(($0.at.timeIntervalSince1970 * 1000).rounded()), $0.id) < (cur.millis, cur.id) }
+        } ?? ordered
+        return Array(after.prefix(limit))
+    }
+}

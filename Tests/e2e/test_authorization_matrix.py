@@ -82,6 +82,10 @@ TABLE = [
     ("DELETE", "/urls/{alias}", None, {"alias": "@fresh-link"}, [401, 403, 204, 204, 404, 204, 403]),
     ("GET", "/urls/{alias}", None, {"alias": "@personal"}, [401, 404, 200, 404, 404, 200, 403]),
     ("PATCH", "/urls/{alias}", {"isActive": True}, {"alias": "@personal"}, [401, 404, 200, 404, 404, 200, 403]),
+    # analytics: whoever may read the link, with the analytics:read scope (sessions hold it; the scopeless key
+    # of this table holds exactly that one)
+    ("GET", "/urls/{alias}/analytics", None, {"alias": "@link"}, [401, 200, 200, 200, 404, 200, 200]),
+    ("GET", "/urls/{alias}/analytics", None, {"alias": "@personal"}, [401, 404, 200, 404, 404, 200, 404]),
 ]
 
 SPEC = yaml.safe_load(open(os.path.join(os.path.dirname(__file__), "..", "..", "docs", "openapi.yaml")))

@@ -210,6 +210,20 @@ stop_pool() {
     rm -f "$STACK_DIR/shortlinkd.pid"
 }
 
+# ---- shortlink-ingest ---------------------------------------------------------------------------------
+start_ingest() {
+    if running ingest; then return; fi
+    say "starting shortlink-ingest"
+    (SHORTLINK_CONFIG="$STACK_DIR/shortlink.conf" "$BIN/shortlink-ingest" >>"$STACK_DIR/ingest.log" 2>&1 & echo $! > "$STACK_DIR/ingest.pid")
+}
+
+stop_ingest() { stop_pidfile ingest; }
+
+kill_ingest() {  # SIGKILL, as a crash would: the tests check that nothing is lost or doubled
+    if running ingest; then kill -KILL "$(cat "$STACK_DIR/ingest.pid")"; sleep 0.2; fi
+    rm -f "$STACK_DIR/ingest.pid"
+}
+
 # ---- nginx -------------------------------------------------------------------------------------------
 write_tls() {
     mkdir -p "$STACK_DIR/tls"
@@ -297,12 +311,14 @@ start_stack() {
     migrate
     ensure_admin_key
     start_pool
+    start_ingest
     start_nginx
     wait_healthy
 }
 
 stop_stack() {
     stop_nginx
+    stop_ingest
     stop_pool
     stop_memcached
     stop_mailsink

@@ -78,34 +78,3 @@ public protocol LinkCache: AnyObject {
     /// Forgets the entry; false when the cache could not be written.
     @discardableResult func remove(domainID: Int64, code: String) -> Bool
 }
-
-/// One redirect served, as recorded for analytics.
-public struct ClickRecord: Sendable, Equatable {
-    public var timeMillis: Int64
-    public var linkID: Int64
-    public var domainID: Int64
-    public var code: String
-    public var status: Int
-    public var ip: String
-    public var userAgent: String
-    public var referer: String
-
-    /// Creates a click record.
-    public init(timeMillis: Int64, linkID: Int64, domainID: Int64, code: String, status: Int, ip: String,
-                userAgent: String, referer: String) {
-        self.timeMillis = timeMillis
-        self.linkID = linkID
-        self.domainID = domainID
-        self.code = code
-        self.status = status
-        self.ip = ip
-        self.userAgent = userAgent
-        self.referer = referer
-    }
-}
-
-/// Where clicks go on the hot path (the worker's spool file in production).
-public protocol ClickSink: AnyObject {
-    /// Appends one record; must not block on a database.
-    func record(_ click: ClickRecord)
-}

@@ -200,6 +200,35 @@ public final class LinkService {
         return try visibleLink(code: code, to: principal, for: .view)
     }
 
+    /// The link `code` if `principal` may read its analytics (scope `analytics:read`; the same visibility as
+    /// reading the link), and the refusal of detailed analytics by the plan that governs it, if any.
+    public func analyticsAccess(code: String, by principal: Principal) throws(LinkServiceError) -> (Link, Entitlements.Refusal?) {
+        guard principal.has(scope: "analytics:read") else { throw .forbidden("analytics:read") }
+        let link = try visibleLink(code: code, to: principal, for: .view)
+        do {
+            let payer: Int64
+            if let team = link.teamID {
+                guard let owner = try teams.owner(teamID: team) else { throw LinkServiceError.notFound }
+                payer = owner
+            } else {
+                payer = link.ownerUserID ?? principal.userID
+            }
+            let plan = try (payer == principal.userID ? principal.plan : nil) ?? plans.plan(forUser: payer, now: clock.now)
+            do {
+                try Entitlements.require(.detailedAnalytics, plan: plan, catalog: try plans.catalog())
+                return (link, nil)
+            } catch let refusal as Entitlements.Refusal {
+                return (link, refusal)
+            }
+        } catch let error as StoreError {
+            throw Self.map(error)
+        } catch let error as LinkServiceError {
+            throw error
+        } catch {
+            throw .internalError("\(error)")
+        }
+    }
+
     /// Applies a patch to `code` for `principal`.
     public func update(code: String, _ patch: UpdateLinkRequest, by principal: Principal) throws(LinkServiceError) -> Link {
         guard principal.has(scope: "links:write") else { throw .forbidden("links:write") }

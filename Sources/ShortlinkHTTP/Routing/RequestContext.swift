@@ -47,7 +47,7 @@ public struct RequestContext {
     }
 
     /// `limit` (1…200, default 50) from the query.
-    private func pageLimit() throws(Problem) -> Int {
+    func pageLimit() throws(Problem) -> Int {
         guard let raw = request.queryValue("limit") else { return 50 }
         guard let n = Int(raw), (1...200).contains(n) else {
             throw .validation(.field("limit", "limit.range", "must be an integer from 1 to 200"))

@@ -1,0 +1,172 @@
+import Foundation
+import LinkDomain
+import ShortlinkCore
+
+/// `ClickStore` on MariaDB: raw clicks (partitioned by month), their hourly rollups and the ingester's offsets,
+/// written in one transaction per batch.
+public final class MariaDBClicks: ClickStore, ClickReader {
+    private let db: MariaDBConnection
+
+    /// Creates the store over a connection.
+    public init(connection: MariaDBConnection) { db = connection }
+
+    public func offsets() throws(StoreError) -> [String: Int64] {
+        var out: [String: Int64] = [:]
+        for row in try db.execute("SELECT name, byte_offset FROM ingest_files", isRead: true).rows {
+            if let name = row[0].text, let offset = row[1].int { out[name] = offset }
+        }
+        return out
+    }
+
+    public func ingest(_ clicks: [ClickRecord], file: String, from: Int64, to: Int64, now: Date) throws(StoreError) {
+        try db.transaction { () throws(StoreError) in
+            // The offset moves first, guarded by its old value: a second ingester (or a replayed batch) finds
+            // it moved and changes nothing.
+            if from == 0 {
+                try db.execute("INSERT INTO ingest_files (name, byte_offset, updated_at) VALUES (?, ?, ?)",
+                               [.text(file), .int(to), .date(now)])
+            } else {
+                let moved = try db.execute("UPDATE ingest_files SET byte_offset = ?, updated_at = ? WHERE name = ? AND byte_offset = ?",
+                                           [.int(to), .date(now), .text(file), .int(from)])
+                guard moved.affectedRows == 1 else { throw .duplicate }
+            }
+            try insert(clicks)
+            try rollUp(clicks)
+        }
+    }
+
+    /// Rows in statements of 256, 64, 16, 4 and 1 rows, so that five prepared statements serve every batch.
+    private func insert(_ clicks: [ClickRecord]) throws(StoreError) {
+        var rest = clicks[...]
+        for size in [256, 64, 16, 4, 1] {
+            while rest.count >= size {
+                let chunk = rest.prefix(size)
+                rest = rest.dropFirst(size)
+                var params: [DBValue] = []
+                params.reserveCapacity(size * 8)
+                for c in chunk {
+                    params += [.date(Timestamp.date(millis: c.timeMillis)), .int(c.linkID), .int(c.domainID), .text(c.code),
+                               .int(Int64(c.status)), .text(c.ip), .text(c.userAgent), .text(c.referer)]
+                }
+                try db.execute("INSERT INTO clicks (clicked_at, link_id, domain_id, code, status, ip, user_agent, referer) VALUES "
+                               + Self.groups(size, of: 8), params)
+            }
+        }
+    }
+
+    /// Adds the batch's counts to the hourly rollups (dimension `total`).
+    private func rollUp(_ clicks: [ClickRecord]) throws(StoreError) {
+        var counts: [Key: Int64] = [:]
+        for c in clicks { counts[Key(link: c.linkID, hour: c.timeMillis / 3_600_000), default: 0] += 1 }
+        var rest = counts.sorted { ($0.key.link, $0.key.hour) < ($1.key.link, $1.key.hour) }[...]
+        for size in [64, 16, 4, 1] {
+            while rest.count >= size {
+                let chunk = rest.prefix(size)
+                rest = rest.dropFirst(size)
+                var params: [DBValue] = []
+                for (key, n) in chunk {
+                    params += [.int(key.link), .text("total"), .text(""), .date(Timestamp.date(millis: key.hour * 3_600_000)), .int(n)]
+                }
+                try db.execute("INSERT INTO click_rollups (link_id, dimension, value, hour, clicks) VALUES " + Self.groups(size, of: 5)
+                               + " ON DUPLICATE KEY UPDATE clicks = clicks + VALUES(clicks)", params)
+            }
+        }
+    }
+
+    private struct Key: Hashable { let link: Int64; let hour: Int64 }
+
+    /// `(?, …), (?, …)`: `rows` groups of `columns` placeholders.
+    static func groups(_ rows: Int, of columns: Int) -> String {
+        let one = "(" + Array(repeating: "?", count: columns).joined(separator: ", ") + ")"
+        return Array(repeating: one, count: rows).joined(separator: ", ")
+    }
+
+    public func forget(files: [String]) throws(StoreError) {
+        for name in files { try db.execute("DELETE FROM ingest_files WHERE name = ?", [.text(name)]) }
+    }
+
+    public func saveStatus(_ s: IngestStatus) throws(StoreError) {
+        try db.execute(
+            """
+            INSERT INTO ingest_status (id, heartbeat_at, bytes_behind, oldest_pending_at, files_pending, clicks_ingested, malformed_lines)
+            VALUES (1, ?, ?, ?, ?, ?, ?)
+            ON DUPLICATE KEY UPDATE heartbeat_at = VALUES(heartbeat_at), bytes_behind = VALUES(bytes_behind),
+              oldest_pending_at = VALUES(oldest_pending_at), files_pending = VALUES(files_pending),
+              clicks_ingested = VALUES(clicks_ingested), malformed_lines = VALUES(malformed_lines)
+            """,
+            [.date(s.heartbeatAt), .int(s.bytesBehind), s.oldestPendingAt.map(DBValue.date) ?? .null, .int(Int64(s.filesPending)),
+             .int(s.clicksIngested), .int(s.malformedLines)])
+    }
+
+    public func status() throws(StoreError) -> IngestStatus? {
+        let rows = try db.execute(
+            "SELECT heartbeat_at, bytes_behind, oldest_pending_at, files_pending, clicks_ingested, malformed_lines FROM ingest_status WHERE id = 1",
+            isRead: true).rows
+        guard let r = rows.first, let beat = r[0].date else { return nil }
+        return IngestStatus(heartbeatAt: beat, bytesBehind: r[1].int ?? 0, oldestPendingAt: r[2].date, filesPending: Int(r[3].int ?? 0),
+                            clicksIngested: r[4].int ?? 0, malformedLines: r[5].int ?? 0)
+    }
+
+    // MARK: Reading
+
+    public func clickCount(linkID: Int64) throws(StoreError) -> Int64 {
+        try db.execute("SELECT COALESCE(SUM(clicks), 0) FROM click_rollups WHERE link_id = ? AND dimension = 'total'",
+                       [.int(linkID)], isRead: true).rows.first?[0].int ?? 0
+    }
+
+    public func clicks(linkID: Int64, after cursor: ClickCursor?, limit: Int) throws(StoreError) -> [StoredClick] {
+        let rows: [[DBValue]]
+        if let cursor {
+            let at = DBValue.date(Timestamp.date(millis: cursor.millis))
+            rows = try db.execute(
+                """
+                SELECT id, clicked_at, ip, user_agent, referer FROM clicks
+                WHERE link_id = ? AND (clicked_at < ? OR (clicked_at = ? AND id < ?))
+                ORDER BY clicked_at DESC, id DESC LIMIT ?
+                """, [.int(linkID), at, at, .int(cursor.id), .int(Int64(limit))], isRead: true).rows
+        } else {
+            rows = try db.execute(
+                "SELECT id, clicked_at, ip, user_agent, referer FROM clicks WHERE link_id = ? ORDER BY clicked_at DESC, id DESC LIMIT ?",
+                [.int(linkID), .int(Int64(limit))], isRead: true).rows
+        }
+        return rows.compactMap { r in
+            guard let id = r[0].int, let at = r[1].date else { return nil }
+            return StoredClick(id: id, at: at, ip: r[2].text ?? "", userAgent: r[3].text ?? "", referer: r[4].text ?? "")
+        }
+    }
+
+    // MARK: Partitions
+
+    /// Makes sure the monthly partitions from this month to `monthsAhead` months ahead exist, by splitting the
+    /// empty `p_future`; returns the partitions added. Safe to run at any time and from several processes
+    /// (`ALTER TABLE` takes a metadata lock; an existing partition is not added again).
+    @discardableResult
+    public func ensurePartitions(now: Date, monthsAhead: Int = 3) throws(StoreError) -> [String] {
+        let existing = Set(try db.execute(
+            "SELECT partition_name FROM information_schema.partitions WHERE table_schema = DATABASE() AND table_name = 'clicks'",
+            isRead: true).rows.compactMap { $0[0].text })
+        let wanted = ClickPartitions.months(from: now, count: monthsAhead + 1).filter { !existing.contains($0.name) }
+        guard !wanted.isEmpty else { return [] }
+        let list = wanted.map { "PARTITION \($0.name) VALUES LESS THAN ('\($0.lessThan)')" }.joined(separator: ", ")
+        try db.executeScript("ALTER TABLE clicks REORGANIZE PARTITION p_future INTO (\(list), PARTITION p_future VALUES LESS THAN (MAXVALUE))")
+        return wanted.map(\.name)
+    }
+}
+
+/// Monthly partition names and bounds: `p202611` holds November 2026 (UTC), less than `2026-12-01`.
+public enum ClickPartitions {
+    /// `count` months from the month of `date`.
+    public static func months(from date: Date, count: Int) -> [(name: String, lessThan: String)] {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        let c = calendar.dateComponents([.year, .month], from: date)
+        var year = c.year ?? 1970, month = c.month ?? 1
+        var out: [(String, String)] = []
+        for _ in 0..<count {
+            let (nextYear, nextMonth) = month == 12 ? (year + 1, 1) : (year, month + 1)
+            out.append((String(format: "p%04d%02d", year, month), String(format: "%04d-%02d-01", nextYear, nextMonth)))
+            (year, month) = (nextYear, nextMonth)
+        }
+        return out
+    }
+}

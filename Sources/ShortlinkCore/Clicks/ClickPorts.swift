@@ -1,0 +1,159 @@
+import Foundation
+import LinkDomain
+
+/// One redirect served, as recorded for analytics.
+public struct ClickRecord: Sendable, Equatable {
+    public var timeMillis: Int64
+    public var linkID: Int64
+    public var domainID: Int64
+    public var code: String
+    public var status: Int
+    public var ip: String
+    public var userAgent: String
+    public var referer: String
+
+    /// Creates a click record.
+    public init(timeMillis: Int64, linkID: Int64, domainID: Int64, code: String, status: Int, ip: String,
+                userAgent: String, referer: String) {
+        self.timeMillis = timeMillis
+        self.linkID = linkID
+        self.domainID = domainID
+        self.code = code
+        self.status = status
+        self.ip = ip
+        self.userAgent = userAgent
+        self.referer = referer
+    }
+}
+
+/// Where clicks go on the hot path (the worker's spool file in production).
+public protocol ClickSink: AnyObject {
+    /// Appends one record; must not block on a database.
+    func record(_ click: ClickRecord)
+}
+
+/// One spool file as the ingester sees it.
+public struct SpoolFile: Sendable, Equatable {
+    /// The file's identity: its name without the state suffix (`clicks-<pid>-<start>-<seq>`), unique for ever
+    /// and the same before and after the writer renames `.open` to `.ready`, so its ingested offset follows it.
+    public var name: String
+    /// Its size now.
+    public var size: Int64
+    /// True when nothing will be appended any more (rotated, or its writer is gone): once read to the end it
+    /// may be deleted, and a last line without its newline is malformed rather than still being written.
+    public var isComplete: Bool
+
+    /// Creates a description.
+    public init(name: String, size: Int64, isComplete: Bool) {
+        self.name = name
+        self.size = size
+        self.isComplete = isComplete
+    }
+}
+
+/// The spool directory the workers append to.
+public protocol SpoolSource: AnyObject {
+    /// Every spool file, oldest first.
+    func files() throws -> [SpoolFile]
+    /// Up to `max` bytes of the file `name` (its identity) from `offset`, whatever its state suffix is now.
+    func read(_ name: String, from offset: Int64, max: Int) throws -> [UInt8]
+    /// Deletes a file (by identity) that was read to its end.
+    func remove(_ name: String) throws
+}
+
+/// What the ingester last reported.
+public struct IngestStatus: Sendable, Equatable {
+    /// When the ingester last finished a pass.
+    public var heartbeatAt: Date
+    /// Spool bytes not ingested yet.
+    public var bytesBehind: Int64
+    /// The time of the oldest click not ingested yet, if any.
+    public var oldestPendingAt: Date?
+    /// Spool files with bytes not ingested yet.
+    public var filesPending: Int
+    /// Clicks ingested since the ingester started.
+    public var clicksIngested: Int64
+    /// Malformed lines skipped since the ingester started.
+    public var malformedLines: Int64
+
+    /// Creates a status.
+    public init(heartbeatAt: Date, bytesBehind: Int64, oldestPendingAt: Date?, filesPending: Int, clicksIngested: Int64,
+                malformedLines: Int64) {
+        self.heartbeatAt = heartbeatAt
+        self.bytesBehind = bytesBehind
+        self.oldestPendingAt = oldestPendingAt
+        self.filesPending = filesPending
+        self.clicksIngested = clicksIngested
+        self.malformedLines = malformedLines
+    }
+}
+
+/// Where clicks are kept, with how far each spool file has been read.
+public protocol ClickStore: AnyObject {
+    /// The ingested offset of every spool file the store knows.
+    func offsets() throws(StoreError) -> [String: Int64]
+    /// In one transaction: inserts `clicks` (with their rollups) and moves the offset of `file` from `from` to
+    /// `to`. Throws `.duplicate` and changes nothing when the stored offset is not `from` (another ingester
+    /// got there first), so no byte range is ever ingested twice.
+    func ingest(_ clicks: [ClickRecord], file: String, from: Int64, to: Int64, now: Date) throws(StoreError)
+    /// Forgets the offsets of files that no longer exist.
+    func forget(files: [String]) throws(StoreError)
+    /// Keeps the ingester's report for `shortlinkctl status`.
+    func saveStatus(_ status: IngestStatus) throws(StoreError)
+    /// The ingester's last report, if it ever made one.
+    func status() throws(StoreError) -> IngestStatus?
+}
+
+/// One stored click, as the analytics API shows it.
+public struct StoredClick: Sendable, Equatable {
+    /// Row id (the cursor's tie-breaker).
+    public var id: Int64
+    /// When the visit happened.
+    public var at: Date
+    /// The visitor's address as kept.
+    public var ip: String
+    /// The visitor's user agent.
+    public var userAgent: String
+    /// The referring page, if any.
+    public var referer: String
+
+    /// Creates a stored click.
+    public init(id: Int64, at: Date, ip: String, userAgent: String, referer: String) {
+        self.id = id
+        self.at = at
+        self.ip = ip
+        self.userAgent = userAgent
+        self.referer = referer
+    }
+}
+
+/// Where a page of clicks ends: the time and row id of its last click (newest first).
+public struct ClickCursor: Sendable, Equatable {
+    public var millis: Int64
+    public var id: Int64
+
+    /// Creates a cursor.
+    public init(millis: Int64, id: Int64) {
+        self.millis = millis
+        self.id = id
+    }
+
+    /// The opaque text given to clients: base64 of `<millis>.<id>`.
+    public var token: String { Data("\(millis).\(id)".utf8).base64EncodedString() }
+
+    /// Reads a token this API gave out; nil for anything else.
+    public init?(token: String) {
+        guard let data = Data(base64Encoded: token), let text = String(data: data, encoding: .utf8) else { return nil }
+        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 2, let millis = Int64(parts[0]), let id = Int64(parts[1]), millis >= 0, id > 0 else { return nil }
+        self.init(millis: millis, id: id)
+    }
+}
+
+/// Reads stored clicks for the analytics API.
+public protocol ClickReader: AnyObject {
+    /// Every click of `linkID` (from the rollups: no scan of the raw rows).
+    func clickCount(linkID: Int64) throws(StoreError) -> Int64
+    /// Up to `limit` clicks of `linkID`, newest first, older than `cursor` when given.
+    func clicks(linkID: Int64, after cursor: ClickCursor?, limit: Int) throws(StoreError) -> [StoredClick]
+}
