@@ -15,10 +15,14 @@ public struct Visit: Sendable, Equatable {
     public var acceptLanguage: String
     /// The raw query string.
     public var query: String
+    /// True when the visitor sent `DNT: 1` (the ingester also honours `dnt=1` in the query): the visit is
+    /// counted, nothing personal kept.
+    public var doNotTrack: Bool
 
     /// Creates a visit.
     public init(method: String, nowMillis: Int64, clientAddress: String = "", userAgent: String = "", referrer: String = "",
-                acceptLanguage: String = "", query: String = "") {
+                acceptLanguage: String = "", query: String = "", doNotTrack: Bool = false) {
+        self.doNotTrack = doNotTrack
         self.method = method
         self.nowMillis = nowMillis
         self.clientAddress = clientAddress
@@ -64,8 +68,21 @@ public struct RedirectAnswer: Sendable, Equatable {
     public var allow: String?
     /// True for HEAD: headers only.
     public var omitBody: Bool
-    /// The link whose click this visit is, when it is to be recorded (a GET that redirects); nil otherwise.
-    public var clickOf: Int64?
+    /// What to record of this visit: a click of a link (a GET that redirects), an orphan visit (a GET of a
+    /// code no link holds: broken links in the wild), or nothing (HEAD probes, pages of existing links, 405).
+    public var record: Recording?
+
+    /// What is recorded of a visit.
+    public enum Recording: Sendable, Equatable {
+        case click(linkID: Int64)
+        case orphanVisit
+    }
+
+    /// The link whose click this visit is, if it is one.
+    public var clickOf: Int64? {
+        if case .click(let id) = record { return id }
+        return nil
+    }
 
     /// The header fields, in order (kept as fields above so that the hot path allocates no array for them).
     public var headers: [HeaderField] {
@@ -98,7 +115,7 @@ public enum RedirectEngine {
     public static func refusal(_ visit: Visit) -> RedirectAnswer? {
         guard !allowedMethods.contains(visit.method) else { return nil }
         return RedirectAnswer(status: 405, kind: .methodNotAllowed, location: nil, cacheControl: nil,
-                              allow: allowedMethods.joined(separator: ", "), omitBody: false, clickOf: nil)
+                              allow: allowedMethods.joined(separator: ", "), omitBody: false, record: nil)
     }
 
     /// The answer for `link` (nil when there is none) and `visit`.
@@ -118,12 +135,12 @@ public enum RedirectEngine {
             let permanent = type == .movedPermanently || type == .permanentRedirect
             return RedirectAnswer(status: type.rawValue, kind: .redirect, location: location,
                                   cacheControl: permanent ? "private, max-age=90" : "private, no-cache", allow: nil,
-                                  omitBody: visit.isHead, clickOf: visit.isHead ? nil : linkID)
+                                  omitBody: visit.isHead, record: visit.isHead ? nil : .click(linkID: linkID))
         }
     }
 
     private static func page(_ page: RedirectAnswer.Page, _ status: Int, _ visit: Visit) -> RedirectAnswer {
         RedirectAnswer(status: status, kind: .page(page), location: nil, cacheControl: "no-store", allow: nil,
-                       omitBody: visit.isHead, clickOf: nil)
+                       omitBody: visit.isHead, record: page == .notFound && !visit.isHead ? .orphanVisit : nil)
     }
 }

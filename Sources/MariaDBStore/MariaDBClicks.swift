@@ -18,7 +18,7 @@ public final class MariaDBClicks: ClickStore, ClickReader {
         return out
     }
 
-    public func ingest(_ clicks: [ClickRecord], file: String, from: Int64, to: Int64, now: Date) throws(StoreError) {
+    public func ingest(_ clicks: [EnrichedClick], file: String, from: Int64, to: Int64, now: Date) throws(StoreError) {
         try db.transaction { () throws(StoreError) in
             // The offset moves first, guarded by its old value: a second ingester (or a replayed batch) finds
             // it moved and changes nothing.
@@ -35,37 +35,60 @@ public final class MariaDBClicks: ClickStore, ClickReader {
         }
     }
 
+    static let columns = ["clicked_at", "link_id", "domain_id", "code", "status", "ip", "user_agent", "referer", "destination",
+                          "referrer_host", "utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content", "visitor_hash",
+                          "do_not_track"]
+
     /// Rows in statements of 256, 64, 16, 4 and 1 rows, so that five prepared statements serve every batch.
-    private func insert(_ clicks: [ClickRecord]) throws(StoreError) {
+    private func insert(_ clicks: [EnrichedClick]) throws(StoreError) {
         var rest = clicks[...]
         for size in [256, 64, 16, 4, 1] {
             while rest.count >= size {
                 let chunk = rest.prefix(size)
                 rest = rest.dropFirst(size)
                 var params: [DBValue] = []
-                params.reserveCapacity(size * 8)
-                for c in chunk {
+                params.reserveCapacity(size * Self.columns.count)
+                for e in chunk {
+                    let c = e.click
                     params += [.date(Timestamp.date(millis: c.timeMillis)), .int(c.linkID), .int(c.domainID), .text(c.code),
-                               .int(Int64(c.status)), .text(c.ip), .text(c.userAgent), .text(c.referer)]
+                               .int(Int64(c.status)), .text(c.ip), .text(c.userAgent), .text(c.referer), .text(c.location),
+                               .text(e.referrerHost), .text(e.utmSource), .text(e.utmMedium), .text(e.utmCampaign), .text(e.utmTerm),
+                               .text(e.utmContent), e.visitorHash.map(DBValue.bytes) ?? .null, .int(e.doNotTrack ? 1 : 0)]
                 }
-                try db.execute("INSERT INTO clicks (clicked_at, link_id, domain_id, code, status, ip, user_agent, referer) VALUES "
-                               + Self.groups(size, of: 8), params)
+                try db.execute("INSERT INTO clicks (\(Self.columns.joined(separator: ", "))) VALUES "
+                               + Self.groups(size, of: Self.columns.count), params)
             }
         }
     }
 
-    /// Adds the batch's counts to the hourly rollups (dimension `total`).
-    private func rollUp(_ clicks: [ClickRecord]) throws(StoreError) {
+    /// The rollup dimensions of a click, with their values: every click counts in `total`, and by where it came
+    /// from (`referrer`: the host, empty for direct) and its campaign (`utm_source`, `utm_medium`,
+    /// `utm_campaign`: only when set).
+    static func dimensions(_ e: EnrichedClick) -> [(String, String)] {
+        var out = [("total", ""), ("referrer", e.referrerHost)]
+        if !e.utmSource.isEmpty { out.append(("utm_source", e.utmSource)) }
+        if !e.utmMedium.isEmpty { out.append(("utm_medium", e.utmMedium)) }
+        if !e.utmCampaign.isEmpty { out.append(("utm_campaign", e.utmCampaign)) }
+        return out
+    }
+
+    /// Adds the batch's counts to the hourly rollups, one row per link, hour, dimension and value.
+    private func rollUp(_ clicks: [EnrichedClick]) throws(StoreError) {
         var counts: [Key: Int64] = [:]
-        for c in clicks { counts[Key(link: c.linkID, hour: c.timeMillis / 3_600_000), default: 0] += 1 }
-        var rest = counts.sorted { ($0.key.link, $0.key.hour) < ($1.key.link, $1.key.hour) }[...]
+        for e in clicks {
+            let hour = e.click.timeMillis / 3_600_000
+            for (dimension, value) in Self.dimensions(e) {
+                counts[Key(link: e.click.linkID, hour: hour, dimension: dimension, value: value), default: 0] += 1
+            }
+        }
+        var rest = counts.sorted { ($0.key.link, $0.key.hour, $0.key.dimension, $0.key.value) < ($1.key.link, $1.key.hour, $1.key.dimension, $1.key.value) }[...]
         for size in [64, 16, 4, 1] {
             while rest.count >= size {
                 let chunk = rest.prefix(size)
                 rest = rest.dropFirst(size)
                 var params: [DBValue] = []
                 for (key, n) in chunk {
-                    params += [.int(key.link), .text("total"), .text(""), .date(Timestamp.date(millis: key.hour * 3_600_000)), .int(n)]
+                    params += [.int(key.link), .text(key.dimension), .text(key.value), .date(Timestamp.date(millis: key.hour * 3_600_000)), .int(n)]
                 }
                 try db.execute("INSERT INTO click_rollups (link_id, dimension, value, hour, clicks) VALUES " + Self.groups(size, of: 5)
                                + " ON DUPLICATE KEY UPDATE clicks = clicks + VALUES(clicks)", params)
@@ -73,7 +96,15 @@ public final class MariaDBClicks: ClickStore, ClickReader {
         }
     }
 
-    private struct Key: Hashable { let link: Int64; let hour: Int64 }
+    public func salt(forDay day: String) throws(StoreError) -> [UInt8] {
+        try db.execute("INSERT IGNORE INTO visitor_salts (day, salt) VALUES (?, ?)", [.text(day), .bytes(Secrets.randomBytes(32))])
+        try db.execute("DELETE FROM visitor_salts WHERE day < DATE_SUB(?, INTERVAL 2 DAY)", [.text(day)])
+        guard let salt = try db.execute("SELECT salt FROM visitor_salts WHERE day = ?", [.text(day)], isRead: true).rows.first?[0].bytes,
+              salt.count == 32 else { throw .failed("no visitor salt for \(day)") }
+        return salt
+    }
+
+    private struct Key: Hashable { let link: Int64; let hour: Int64; let dimension: String; let value: String }
 
     /// `(?, …), (?, …)`: `rows` groups of `columns` placeholders.
     static func groups(_ rows: Int, of columns: Int) -> String {

@@ -71,22 +71,40 @@ public final class ShortlinkApp {
     func redirect(_ request: HTTPRequest) -> (HTTPResponse, ClickRecord?) {
         let visit = Visit(method: request.method, nowMillis: Timestamp.millis(clock.now), clientAddress: request.remoteAddress,
                           userAgent: request.header("user-agent") ?? "", referrer: request.header("referer") ?? "",
-                          acceptLanguage: request.header("accept-language") ?? "", query: request.query)
+                          acceptLanguage: request.header("accept-language") ?? "", query: request.query,
+                          doNotTrack: request.header("dnt") == "1")
         if let refused = RedirectEngine.refusal(visit) { return (render(refused, request), nil) }
-        if request.path == "/" { return (landingPage(isHead: visit.isHead), nil) }
+        if request.path == "/" {
+            // The bare domain: an orphan visit (someone typed or cut a short link).
+            return (landingPage(isHead: visit.isHead), visit.isHead ? nil : record(.orphanVisit, code: "", status: 200, visit))
+        }
         let code = request.path.dropFirst()  // the leading "/"
-        guard AliasRules.isPlausibleCode(code.utf8) else { return (render(RedirectEngine.answer(nil, visit), request), nil) }
+        // Only plausible codes are looked up, and only they are kept as orphan visits when unknown (a scanner's
+        // paths are answered, not recorded).
+        guard AliasRules.isPlausibleCode(code.utf8) else {
+            var answer = RedirectEngine.answer(nil, visit)
+            answer.record = nil
+            return (render(answer, request), nil)
+        }
         let snapshot: LinkSnapshot?
         do { snapshot = try links.resolve(code: String(code)) } catch {
             logger.error("redirect lookup failed", metadata: ["error": "\(error)"])
             return (page(for: .unavailable("the link database"), request), nil)
         }
         let answer = RedirectEngine.answer(snapshot, visit)
-        let click = answer.clickOf.map {
-            ClickRecord(timeMillis: visit.nowMillis, linkID: $0, domainID: links.domainID, code: String(code), status: answer.status,
-                        ip: visit.clientAddress, userAgent: visit.userAgent, referer: visit.referrer)
+        return (render(answer, request), answer.record.map { record($0, code: String(code), status: answer.status, visit, location: answer.location) })
+    }
+
+    /// The spool record of a visit the engine decided to record.
+    func record(_ what: RedirectAnswer.Recording, code: String, status: Int, _ visit: Visit, location: String? = nil) -> ClickRecord {
+        let linkID: Int64
+        switch what {
+        case .click(let id): linkID = id
+        case .orphanVisit: linkID = 0
         }
-        return (render(answer, request), click)
+        return ClickRecord(timeMillis: visit.nowMillis, linkID: linkID, domainID: links.domainID, code: code, status: status,
+                           ip: visit.clientAddress, userAgent: visit.userAgent, referer: visit.referrer, query: visit.query,
+                           location: location ?? "", doNotTrack: visit.doNotTrack)
     }
 
     /// The response for an engine's answer: a redirect as decided, a page as the client negotiates it.

@@ -38,7 +38,8 @@ struct Ingest: ParsableCommand {
             throw ExitCode(78)
         }
         let store = services.clicks
-        let ingest = IngestService(source: SpoolDirectory(directory: config.spoolDir), store: store, clock: services.clock, logger: logger)
+        let ingest = IngestService(source: SpoolDirectory(directory: config.spoolDir), store: store, clock: services.clock, logger: logger,
+                                   addresses: config.clickAddresses)
         let notifier = SystemdNotifier()
         notifier.notify("READY=1")
         logger.info("ingesting", metadata: ["spool": "\(config.spoolDir)"])

@@ -70,6 +70,7 @@ struct Worker {
                     case "user-agent": return fcgi.param("HTTP_USER_AGENT")
                     case "referer": return fcgi.param("HTTP_REFERER")
                     case "accept-language": return fcgi.param("HTTP_ACCEPT_LANGUAGE")  // on every redirect: no name building
+                    case "dnt": return fcgi.param("HTTP_DNT")
                     default: return fcgi.param(named: "HTTP_" + name.uppercased().replacingOccurrences(of: "-", with: "_"))
                     }
                 },

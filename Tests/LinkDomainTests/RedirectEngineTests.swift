@@ -58,6 +58,15 @@ import Testing
         #expect(a.clickOf == c.click)
     }
 
+    /// A GET of a code no link holds is kept as an orphan visit (broken links in the wild); nothing else is.
+    @Test func onlyAGetOfAnUnknownCodeIsAnOrphanVisit() {
+        #expect(RedirectEngine.answer(nil, Self.visit()).record == .orphanVisit)
+        #expect(RedirectEngine.answer(nil, Self.visit("HEAD")).record == nil)
+        #expect(RedirectEngine.answer(nil, Self.visit("POST")).record == nil)
+        #expect(RedirectEngine.answer(Self.link(active: false), Self.visit()).record == nil)
+        #expect(RedirectEngine.answer(Self.link(), Self.visit()).record == .click(linkID: 7))
+    }
+
     @Test(arguments: ["GET", "HEAD"])
     func allowedMethodsAreNotRefusedBeforeTheLookup(_ method: String) {
         #expect(RedirectEngine.refusal(Self.visit(method)) == nil)

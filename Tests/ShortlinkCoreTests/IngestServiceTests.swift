@@ -100,3 +100,45 @@ import Testing
         #expect(store.saved?.bytesBehind == 0 && store.saved?.clicksIngested == 4)
     }
 }
+
+/// The spool's line format: version 2 written, version 1 still read, orphan visits.
+@Suite struct SpoolLineTests {
+    @Test func versionTwoCarriesTheQueryTheDestinationAndDoNotTrack() {
+        let click = ClickRecord(timeMillis: 9, linkID: 4, domainID: 1, code: "q", status: 302, ip: "192.0.2.1", userAgent: "UA",
+                                referer: "", query: "utm_source=a\tb", location: "https://example.com/?x=1", doNotTrack: true)
+        let line = SpoolLine.encode(click)
+        #expect(line.first == UInt8(ascii: "2") && SpoolLine.decode(line.dropLast()) == click)
+    }
+
+    @Test func versionOneLinesAreStillRead() {
+        let v1 = Array("1\t1800000000000\t7\t1\tabc\t302\t192.0.2.1\tUA\thttps://r.example/".utf8)
+        #expect(SpoolLine.decode(v1[...]) == ClickRecord(timeMillis: 1_800_000_000_000, linkID: 7, domainID: 1, code: "abc", status: 302,
+                                                         ip: "192.0.2.1", userAgent: "UA", referer: "https://r.example/"))
+    }
+
+    @Test func anOrphanVisitMayHaveNoCodeALinkMayNot() {
+        let orphan = ClickRecord(timeMillis: 1, linkID: 0, domainID: 1, code: "", status: 200, ip: "", userAgent: "", referer: "")
+        #expect(SpoolLine.decode(SpoolLine.encode(orphan).dropLast())?.isOrphan == true)
+        #expect(SpoolLine.decode(Array("2\t1\t5\t1\t\t302\t\t\t\t\t\t".utf8)[...]) == nil)
+    }
+
+    @Test func longFieldsAreCutOnACharacterBoundary() {
+        let agent = String(repeating: "é", count: 600)  // 1,200 bytes
+        let click = ClickRecord(timeMillis: 1, linkID: 1, domainID: 1, code: "a", status: 302, ip: "", userAgent: agent, referer: "")
+        let back = SpoolLine.decode(SpoolLine.encode(click).dropLast())
+        #expect(back?.userAgent == String(repeating: "é", count: 512))
+    }
+
+    @Test(arguments: ["3\t1\t1\t1\ta\t302\t\t\t", "2\t1\t1\t1\ta\t302\t\t\t\t\t\t1", "2\tx\t1\t1\ta\t302\t\t\t\t\t\t", "2\t1\t-1\t1\ta\t302\t\t\t\t\t\t"])
+    func malformedLinesAreRefused(_ text: String) {
+        #expect(SpoolLine.decode(Array(text.utf8)[...]) == nil)
+    }
+}
+
+@Suite struct IngestDayTests {
+    @Test(arguments: [(Int64(0), "1970-01-01"), (86_399_999, "1970-01-01"), (86_400_000, "1970-01-02"), (-1, "1969-12-31"),
+                      (1_800_000_000_000, "2027-01-15"), (951_782_400_000, "2000-02-29"), (4_107_542_400_000, "2100-03-01")])
+    func utcDays(_ millis: Int64, _ day: String) {
+        #expect(IngestService.day(millis) == day)
+    }
+}

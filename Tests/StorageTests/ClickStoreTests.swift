@@ -15,6 +15,11 @@ import Testing
                     ip: "2001:db8::\(n)", userAgent: "Agent \(n) é", referer: "https://r.example/\(n)")
     }
 
+    /// `click(n)` as the ingester hands it over, addresses kept in full.
+    func enriched(_ c: ClickRecord) -> EnrichedClick {
+        ClickEnrichment.enrich(c, salt: Array(repeating: 7, count: 32), addresses: .full)
+    }
+
     func count(_ db: MariaDBConnection, _ sql: String) throws -> Int64 {
         try db.execute(sql, isRead: true).rows[0][0].int ?? -1
     }
@@ -23,7 +28,7 @@ import Testing
         let db = try TestEnvironment.freshDatabase()
         let store = MariaDBClicks(connection: db)
         try store.ensurePartitions(now: now)
-        let batch = (0..<300).map { click($0, link: Int64($0 % 3 + 1)) }
+        let batch = (0..<300).map { enriched(click($0, link: Int64($0 % 3 + 1))) }
         try store.ingest(batch, file: "f", from: 0, to: 1000, now: now)
         #expect(try store.offsets() == ["f": 1000])
         // A replay of the same range, or a second ingester behind, changes nothing.
@@ -32,7 +37,10 @@ import Testing
         try store.ingest(Array(batch.prefix(5)), file: "f", from: 1000, to: 1200, now: now)
         #expect(try count(db, "SELECT COUNT(*) FROM clicks") == 305)
         #expect(try count(db, "SELECT SUM(clicks) FROM click_rollups WHERE dimension = 'total'") == 305)
-        #expect(try count(db, "SELECT SUM(clicks) FROM click_rollups WHERE link_id = 1") == 102)
+        // Every click also counts once by referrer host, and the rollups always equal the raw rows.
+        #expect(try count(db, "SELECT SUM(clicks) FROM click_rollups WHERE dimension = 'referrer' AND value = 'r.example'") == 305)
+        #expect(try count(db, "SELECT COUNT(DISTINCT visitor_hash) FROM clicks") == 300)
+        #expect(try count(db, "SELECT SUM(clicks) FROM click_rollups WHERE link_id = 1 AND dimension = 'total'") == 102)
         let row = try db.execute("SELECT ip, user_agent, referer, clicked_at FROM clicks WHERE link_id = 2 ORDER BY id LIMIT 1", isRead: true).rows[0]
         #expect(row[0].text == "2001:db8::1" && row[1].text == "Agent 1 é" && row[2].text == "https://r.example/1")
         #expect(row[3].date == Date(timeIntervalSince1970: 1_800_000_060))
@@ -45,7 +53,7 @@ import Testing
         let store = MariaDBClicks(connection: db)
         var bad = click(1)
         bad.userAgent = String(repeating: "x", count: 1025)  // longer than the column: the strict sql_mode refuses it
-        #expect(throws: StoreError.self) { try store.ingest([click(0), bad], file: "g", from: 0, to: 10, now: now) }
+        #expect(throws: StoreError.self) { try store.ingest([enriched(click(0)), enriched(bad)], file: "g", from: 0, to: 10, now: now) }
         #expect(try store.offsets().isEmpty)
         #expect(try count(db, "SELECT COUNT(*) FROM clicks") == 0 && count(db, "SELECT COUNT(*) FROM click_rollups") == 0)
     }
@@ -56,12 +64,23 @@ import Testing
         #expect(try store.ensurePartitions(now: now) == ["p202701", "p202702", "p202703", "p202704"])
         #expect(try store.ensurePartitions(now: now).isEmpty)
         #expect(try store.ensurePartitions(now: now.addingTimeInterval(40 * 86_400)) == ["p202705"])
-        try store.ingest([click(0)], file: "h", from: 0, to: 1, now: now)
+        try store.ingest([enriched(click(0))], file: "h", from: 0, to: 1, now: now)
         let part = try db.execute(
             "SELECT partition_name FROM information_schema.partitions WHERE table_schema = DATABASE() AND table_name = 'clicks' AND table_rows > 0",
             isRead: true).rows.compactMap { $0[0].text }
         #expect(part == ["p202701"] || part.isEmpty)  // table_rows is an estimate; when known it names January
         #expect(try count(db, "SELECT COUNT(*) FROM clicks PARTITION (p202701)") == 1)
+    }
+
+    @Test func visitorSaltsAreRandomPerDayAndForgottenAfterTwoDays() throws {
+        let db = try TestEnvironment.freshDatabase()
+        let store = MariaDBClicks(connection: db)
+        let first = try store.salt(forDay: "2027-01-10")
+        #expect(try first.count == 32 && store.salt(forDay: "2027-01-10") == first)
+        #expect(try store.salt(forDay: "2027-01-11") != first)
+        _ = try store.salt(forDay: "2027-01-13")
+        #expect(try count(db, "SELECT COUNT(*) FROM visitor_salts WHERE day = '2027-01-10'") == 0)
+        #expect(try count(db, "SELECT COUNT(*) FROM visitor_salts") == 2)
     }
 
     @Test func theStatusRoundTrips() throws {

@@ -235,7 +235,15 @@ public final class InMemoryClicks: ClickStore, ClickReader {
     public var concurrentAdvance: [String: Int64] = [:]
     public init() {}
     public func offsets() throws(StoreError) -> [String: Int64] { fileOffsets }
-    public func ingest(_ batch: [ClickRecord], file: String, from: Int64, to: Int64, now: Date) throws(StoreError) {
+    public var enriched: [EnrichedClick] = []
+    public var salts: [String: [UInt8]] = [:]
+    public func salt(forDay day: String) throws(StoreError) -> [UInt8] {
+        if let s = salts[day] { return s }
+        let s = Secrets.randomBytes(32)
+        salts[day] = s
+        return s
+    }
+    public func ingest(_ batch: [EnrichedClick], file: String, from: Int64, to: Int64, now: Date) throws(StoreError) {
         fileOffsets.merge(concurrentAdvance) { $1 }
         concurrentAdvance = [:]
         if let n = failAfter {
@@ -244,7 +252,8 @@ public final class InMemoryClicks: ClickStore, ClickReader {
         }
         guard (fileOffsets[file] ?? 0) == from else { throw .duplicate }
         fileOffsets[file] = to
-        clicks += batch
+        clicks += batch.map(\.click)
+        enriched += batch
     }
     public func forget(files: [String]) throws(StoreError) { for f in files { fileOffsets[f] = nil } }
     public func saveStatus(_ status: IngestStatus) throws(StoreError) { saved = status }

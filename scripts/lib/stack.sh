@@ -30,7 +30,10 @@ install_packages() {
 
 build() {
     say "building ($BUILD_CONFIG)"
-    (cd "$ROOT" && swift build -c "$BUILD_CONFIG" --product shortlinkd >&2 && swift build -c "$BUILD_CONFIG" --product shortlinkctl >&2)
+    local product
+    for product in shortlinkd shortlinkctl shortlink-ingest; do
+        (cd "$ROOT" && swift build -c "$BUILD_CONFIG" --product "$product" >&2)
+    done
     BIN=$(cd "$ROOT" && swift build -c "$BUILD_CONFIG" --show-bin-path)
     export BIN
 }

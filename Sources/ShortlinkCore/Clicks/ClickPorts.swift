@@ -1,7 +1,8 @@
 import Foundation
 import LinkDomain
 
-/// One redirect served, as recorded for analytics.
+/// One visit served, as recorded for analytics: a click of a link, or an orphan visit (`linkID` 0: a code no
+/// link holds, or the bare domain, whose `code` is empty).
 public struct ClickRecord: Sendable, Equatable {
     public var timeMillis: Int64
     public var linkID: Int64
@@ -11,10 +12,16 @@ public struct ClickRecord: Sendable, Equatable {
     public var ip: String
     public var userAgent: String
     public var referer: String
+    /// The visit's raw query string (UTM parameters, `dnt=1`).
+    public var query: String
+    /// Where the visitor was sent (`Location`), empty for an orphan visit.
+    public var location: String
+    /// The visitor sent `DNT: 1` (or `dnt=1`): counted, nothing personal kept.
+    public var doNotTrack: Bool
 
     /// Creates a click record.
     public init(timeMillis: Int64, linkID: Int64, domainID: Int64, code: String, status: Int, ip: String,
-                userAgent: String, referer: String) {
+                userAgent: String, referer: String, query: String = "", location: String = "", doNotTrack: Bool = false) {
         self.timeMillis = timeMillis
         self.linkID = linkID
         self.domainID = domainID
@@ -23,7 +30,13 @@ public struct ClickRecord: Sendable, Equatable {
         self.ip = ip
         self.userAgent = userAgent
         self.referer = referer
+        self.query = query
+        self.location = location
+        self.doNotTrack = doNotTrack
     }
+
+    /// True for a visit to a code no link holds (or to the bare domain).
+    public var isOrphan: Bool { linkID == 0 }
 }
 
 /// Where clicks go on the hot path (the worker's spool file in production).
@@ -95,7 +108,10 @@ public protocol ClickStore: AnyObject {
     /// In one transaction: inserts `clicks` (with their rollups) and moves the offset of `file` from `from` to
     /// `to`. Throws `.duplicate` and changes nothing when the stored offset is not `from` (another ingester
     /// got there first), so no byte range is ever ingested twice.
-    func ingest(_ clicks: [ClickRecord], file: String, from: Int64, to: Int64, now: Date) throws(StoreError)
+    func ingest(_ clicks: [EnrichedClick], file: String, from: Int64, to: Int64, now: Date) throws(StoreError)
+    /// The random salt of the visitor hashes of UTC day `day` (`yyyy-mm-dd`), made on first use; salts of
+    /// days before `day` minus two are deleted.
+    func salt(forDay day: String) throws(StoreError) -> [UInt8]
     /// Forgets the offsets of files that no longer exist.
     func forget(files: [String]) throws(StoreError)
     /// Keeps the ingester's report for `shortlinkctl status`.

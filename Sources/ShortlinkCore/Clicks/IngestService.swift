@@ -15,12 +15,17 @@ public final class IngestService {
     private let clock: Clock
     private let logger: Logger
     private let chunkBytes: Int
+    private let addresses: AddressRetention
+    private var salts: [String: [UInt8]] = [:]
     /// Clicks and malformed lines since this service started.
     public private(set) var clicksIngested: Int64 = 0
     public private(set) var malformedLines: Int64 = 0
 
-    /// Creates the service; `chunkBytes` bounds one batch (and one transaction).
-    public init(source: SpoolSource, store: ClickStore, clock: Clock, logger: Logger, chunkBytes: Int = 1 << 20) {
+    /// Creates the service; `chunkBytes` bounds one batch (and one transaction); `addresses` is how much of
+    /// visitors' addresses is kept.
+    public init(source: SpoolSource, store: ClickStore, clock: Clock, logger: Logger, addresses: AddressRetention = .truncated,
+                chunkBytes: Int = 1 << 20) {
+        self.addresses = addresses
         self.source = source
         self.store = store
         self.clock = clock
@@ -72,7 +77,8 @@ public final class IngestService {
                     logger.warning("malformed spool line skipped", metadata: ["file": "\(file.name)", "offset": "\(offset + Int64(position))"])
                 }
                 do {
-                    try store.ingest(batch.clicks, file: file.name, from: offset, to: offset + Int64(batch.consumed), now: clock.now)
+                    let enriched = try enrich(batch.clicks)
+                    try store.ingest(enriched, file: file.name, from: offset, to: offset + Int64(batch.consumed), now: clock.now)
                 } catch .duplicate {
                     throw .store(.failed("the ingested offset of \(file.name) moved under this ingester: is another one running?"))
                 } catch {
@@ -107,6 +113,39 @@ public final class IngestService {
         pass.status.malformedLines = malformedLines
         do { try store.saveStatus(pass.status) } catch { throw .store(error) }
         return pass
+    }
+
+    /// The batch enriched, each click with the salt of its UTC day.
+    private func enrich(_ clicks: [ClickRecord]) throws(StoreError) -> [EnrichedClick] {
+        var out: [EnrichedClick] = []
+        out.reserveCapacity(clicks.count)
+        for click in clicks {
+            let day = Self.day(click.timeMillis)
+            let salt: [UInt8]
+            if let known = salts[day] { salt = known } else {
+                salt = try store.salt(forDay: day)
+                if salts.count > 4 { salts.removeAll() }
+                salts[day] = salt
+            }
+            out.append(ClickEnrichment.enrich(click, salt: salt, addresses: addresses))
+        }
+        return out
+    }
+
+    /// `yyyy-mm-dd` of a UTC instant in ms.
+    static func day(_ millis: Int64) -> String {
+        let days = Int((millis >= 0 ? millis : millis - 86_399_999) / 86_400_000)  // floor division
+        // Civil from days (Howard Hinnant's algorithm), no Calendar on the hot loop.
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let d = doy - (153 * mp + 2) / 5 + 1
+        let m = mp < 10 ? mp + 3 : mp - 9
+        let y = yoe + era * 400 + (m <= 2 ? 1 : 0)
+        return String(format: "%04d-%02d-%02d", y, m, d)
     }
 
     /// How far the store is behind the spool.

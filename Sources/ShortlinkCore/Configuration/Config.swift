@@ -36,6 +36,7 @@ public enum ConfigKey: String, CaseIterable, Sendable {
     case spoolDir = "SHORTLINK_SPOOL_DIR"
     /// Size in bytes after which a spool file is rotated.
     case spoolMaxBytes = "SHORTLINK_SPOOL_MAX_BYTES"
+    case clickAddresses = "SHORTLINK_CLICK_ADDRESSES"
     /// Public base URL of short links, e.g. `https://sho.rt` (its host is the default domain).
     case baseURL = "SHORTLINK_BASE_URL"
     /// Seconds a positive cache entry lives.
@@ -123,6 +124,8 @@ public struct Config: Sendable, Equatable {
     public var spoolDir: String = "/var/spool/shortlink"
     /// Spool rotation size.
     public var spoolMaxBytes: Int = 64 << 20
+    /// How much of visitors' addresses the ingester keeps with each click: full, truncated (/24, /48), none.
+    public var clickAddresses: AddressRetention = .truncated
     /// Base URL of short links, without a trailing slash.
     public var baseURL: String = "http://localhost"
     /// Positive cache TTL, seconds.
@@ -284,6 +287,12 @@ public struct Config: Sendable, Equatable {
             spoolDir = v
         }
         if let v = try int(.spoolMaxBytes, 4096...Int(Int32.max)) { spoolMaxBytes = v }
+        if let v = values[ConfigKey.clickAddresses.rawValue] {
+            guard let mode = AddressRetention(rawValue: v) else {
+                throw ConfigError(key: ConfigKey.clickAddresses.rawValue, message: "must be full, truncated or none")
+            }
+            clickAddresses = mode
+        }
         if var v = values[ConfigKey.baseURL.rawValue] {
             while v.hasSuffix("/") { v.removeLast() }
             guard let c = URLComponents(string: v), let s = c.scheme, s == "http" || s == "https", c.host?.isEmpty == false,
