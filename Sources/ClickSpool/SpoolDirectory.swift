@@ -58,6 +58,11 @@ public final class SpoolDirectory: SpoolSource {
         }
     }
 
+    public func exists(_ name: String) -> Bool {
+        // .open first: the writer renames .open to .ready, never back, so one of the two is found.
+        access("\(directory)/\(name).open", F_OK) == 0 || access("\(directory)/\(name).ready", F_OK) == 0
+    }
+
     /// True while a process with `pid` exists (EPERM: it exists under another user).
     static func isAlive(_ pid: Int32) -> Bool {
         kill(pid, 0) == 0 || errno == EPERM

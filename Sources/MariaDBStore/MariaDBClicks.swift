@@ -166,6 +166,27 @@ public final class MariaDBClicks: ClickStore, ClickReader {
         }
     }
 
+    public func hourly(linkID: Int64, from: Date, to: Date) throws(StoreError) -> [(hour: Date, clicks: Int64)] {
+        try db.execute(
+            "SELECT hour, clicks FROM click_rollups WHERE link_id = ? AND dimension = 'total' AND value = '' AND hour >= ? AND hour < ? ORDER BY hour",
+            [.int(linkID), .date(from), .date(to)], isRead: true).rows.compactMap { r in
+            guard let hour = r[0].date, let n = r[1].int else { return nil }
+            return (hour, n)
+        }
+    }
+
+    public func breakdown(linkID: Int64, dimension: ClickDimension, from: Date, to: Date, limit: Int) throws(StoreError) -> [(value: String, clicks: Int64)] {
+        try db.execute(
+            """
+            SELECT value, SUM(clicks) AS n FROM click_rollups
+            WHERE link_id = ? AND dimension = ? AND hour >= ? AND hour < ?
+            GROUP BY value ORDER BY n DESC, value LIMIT ?
+            """, [.int(linkID), .text(dimension.rawValue), .date(from), .date(to), .int(Int64(limit))], isRead: true).rows.compactMap { r in
+            guard let value = r[0].text, let n = r[1].int else { return nil }
+            return (value, n)
+        }
+    }
+
     // MARK: Partitions
 
     /// Makes sure the monthly partitions from this month to `monthsAhead` months ahead exist, by splitting the

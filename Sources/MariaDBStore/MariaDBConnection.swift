@@ -213,7 +213,12 @@ public final class MariaDBConnection {
 
     /// Runs `body` inside a transaction, committing on success and rolling back on error.
     public func transaction<T>(_ body: () throws(StoreError) -> T) throws(StoreError) -> T {
-        try executeScript("START TRANSACTION")
+        do { try executeScript("START TRANSACTION") } catch {
+            // A connection the server dropped (a restart since the last call) fails here, before anything of
+            // the transaction ran: one retry on a fresh connection is safe.
+            guard case .unavailable = error, mysql == nil else { throw error }
+            try executeScript("START TRANSACTION")
+        }
         inTransaction = true
         defer { inTransaction = false }
         do {

@@ -27,6 +27,12 @@ extension Problem {
         Problem(slug: "not-found", title: "Not found", status: 404, detail: detail)
     }
 
+    /// 400 `invalid-parameter`: a query parameter that is malformed or out of range, named in `errors`.
+    static func invalidParameter(_ field: FieldError) -> Problem {
+        Problem(slug: "invalid-parameter", title: "Invalid parameter", status: 400, detail: "\(field.field) \(field.message)",
+                errors: [field])
+    }
+
     /// 409 `conflict`.
     static func conflict(_ detail: String) -> Problem {
         Problem(slug: "conflict", title: "Conflict", status: 409, detail: detail)
@@ -54,6 +60,7 @@ extension LinkServiceError: HTTPResponseError {
     var problem: Problem {
         switch self {
         case .validation(let v): return .validation(v)
+        case .invalidParameter(let field): return .invalidParameter(field)
         case .notFound: return .linkNotFound
         case .forbidden(let scope): return .forbidden(scope: scope)
         case .planRefusal(let refusal): return .planRefusal(refusal)

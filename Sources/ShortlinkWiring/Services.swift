@@ -91,7 +91,7 @@ public final class Services {
             health: HealthRoutes(health: health), auth: AuthRoutes(auth: auth), account: AccountRoutes(auth: auth),
             teams: TeamRoutes(teams: teams, auth: auth, audit: audit), keys: KeyRoutes(apiKeys: apiKeys),
             subscriptions: SubscriptionRoutes(subscriptions: subscriptions), admin: AdminRoutes(admins: admins, audit: audit),
-            links: LinkRoutes(links: links, analytics: AnalyticsService(links: links, reader: clicks), baseURL: config.baseURL))
+            links: LinkRoutes(links: links, analytics: AnalyticsService(links: links, reader: clicks, clock: clock), baseURL: config.baseURL))
         let api = APIRouter(resources: resources, identity: CallerIdentity(keys: accounts, sessions: auth),
                             limiter: RateLimiter(counters: counters, clock: clock, anonymousPerMinute: config.anonymousRatePerMinute,
                                                  logger: logger),

@@ -79,6 +79,19 @@ import Testing
         #expect(store.saved?.malformedLines == 3 && spool.contents["a"] == nil)
     }
 
+    /// A file renamed while the directory is read is missing from one listing: its offset must survive, or the
+    /// next pass would ingest it again from the start.
+    @Test func aFileMissingFromOneListingKeepsItsOffset() throws {
+        for n in 0..<3 { spool.append("a", Self.line(n)) }
+        _ = try service().runOnce()
+        spool.append("a", Self.line(3))
+        spool.hiddenOnce = ["a"]
+        _ = try service().runOnce()
+        #expect(store.fileOffsets["a"] != nil)
+        _ = try service().runOnce()
+        #expect(store.clicks.map(\.code) == ["c0", "c1", "c2", "c3"])
+    }
+
     @Test func offsetsOfVanishedFilesAreForgotten() throws {
         store.fileOffsets["gone"] = 100
         _ = try service().runOnce()

@@ -30,7 +30,7 @@ import Testing
         keys.add(Self.writer, Principal(userID: 10, isAdmin: false, scopes: ["links:read", "links:write", "analytics:read"], apiKeyID: 1,
                                         requestsPerMinute: 100))
         keys.add(Self.reader, Principal(userID: 11, isAdmin: false, scopes: ["links:read"], apiKeyID: 2, requestsPerMinute: 100))
-        let api = APIRouter([HealthRoutes(health: health), LinkRoutes(links: links, analytics: AnalyticsService(links: links, reader: clicks),
+        let api = APIRouter([HealthRoutes(health: health), LinkRoutes(links: links, analytics: AnalyticsService(links: links, reader: clicks, clock: clock),
                                                                  baseURL: "https://sho.rt")],
                             identity: CallerIdentity(keys: keys, sessions: NoSessions()),
                             limiter: RateLimiter(counters: counters, clock: clock, anonymousPerMinute: 3, logger: logger),
@@ -239,5 +239,44 @@ import Testing
         #expect(cursor.status == 422 && (json(cursor)["errors"] as? [[String: Any]])?.first?["field"] as? String == "cursor")
         let (other, _) = send("GET", "/api/v1/urls/nope123/analytics", key: Self.writer)
         #expect(other.status == 404)
+    }
+
+    @Test func seriesAndBreakdownsArePaidAndCountTheViewersDays() throws {
+        let alias = create()
+        let id = try #require(store.links.values.first { $0.code == alias }?.id)
+        for (n, (hoursAgo, ref, query)) in [(1, "https://news.example/a", "utm_source=nl"), (2, "https://news.example/b", ""),
+                                             (30, "", "utm_source=nl")].enumerated() {
+            clicks.clicks.append(ClickRecord(timeMillis: Timestamp.millis(clock.now) - Int64(hoursAgo) * 3_600_000, linkID: id, domainID: 1,
+                                             code: alias, status: 302, ip: "192.0.2.\(n)", userAgent: "UA", referer: ref, query: query))
+        }
+        let (free, _) = send("GET", "/api/v1/urls/\(alias)/analytics/timeseries", key: Self.writer)
+        #expect(free.status == 403 && json(free)["type"] as? String == "/problems/requires-plan-pro")
+        plans.plans[10] = FixedPlans.pro
+        let (series, _) = send("GET", "/api/v1/urls/\(alias)/analytics/timeseries?interval=day&from=2027-01-13T00:00:00Z&to=2027-01-16T00:00:00Z&tz=UTC",
+                               key: Self.writer)
+        #expect(series.status == 200 && json(series)["total"] as? Int == 3)
+        let points = json(series)["points"] as? [[String: Any]] ?? []
+        #expect(points.map { $0["clicks"] as? Int } == [0, 1, 2])  // the 13th, 14th (30 h before 08:00 on the 15th) and 15th
+        #expect(points.first?["start"] as? String == "2027-01-13T00:00:00.000Z")
+        let (refs, _) = send("GET", "/api/v1/urls/\(alias)/analytics/breakdown?dimension=referrer&from=2027-01-13T00:00:00Z&to=2027-01-16T00:00:00Z",
+                             key: Self.writer)
+        let items = json(refs)["items"] as? [[String: Any]] ?? []
+        #expect(refs.status == 200 && items.map { $0["value"] as? String } == ["news.example", ""])
+        #expect(items.map { $0["clicks"] as? Int } == [2, 1])
+    }
+
+    @Test(arguments: [
+        ("timeseries?interval=fortnight", "interval"), ("timeseries?tz=Mars%2FOlympus", "tz"), ("timeseries?tz=CET2", "tz"),
+        ("timeseries?from=yesterday", "from"), ("timeseries?from=2027-01-10T00:00:00Z&to=2027-01-09T00:00:00Z", "from"),
+        ("timeseries?interval=hour&from=2026-11-01T00:00:00Z&to=2027-01-01T00:00:00Z", "from"),
+        ("timeseries?from=2025-01-01T00:00:00Z&to=2025-02-01T00:00:00Z", "from"),  // before the pro plan's 365 days
+        ("breakdown?dimension=country", "dimension"), ("breakdown?dimension=referrer&limit=0", "limit"),
+    ])
+    func badParametersAre400NamingThem(_ query: String, _ field: String) throws {
+        let alias = create()
+        plans.plans[10] = FixedPlans.pro
+        let (r, _) = send("GET", "/api/v1/urls/\(alias)/analytics/\(query)", key: Self.writer)
+        let named = (json(r)["errors"] as? [[String: Any]])?.first?["field"] as? String
+        #expect((r.status == 400 || (field == "limit" && r.status == 422)) && named == field, "\(r.status) \(json(r))")
     }
 }

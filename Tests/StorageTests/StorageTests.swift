@@ -154,6 +154,19 @@ import Testing
         #expect(try store.snapshot(domainID: domain, code: "persist")?.longURL == "https://example.com/persist")
     }
 
+    /// The first transaction on a connection the server dropped (a restart since the last call) succeeds: its
+    /// START TRANSACTION fails before anything ran, and is retried once on a fresh connection.
+    @Test func aTransactionAfterARestartIsNotLost() throws {
+        let db = try TestEnvironment.freshDatabase()
+        let accounts = MariaDBAccounts(connection: db)
+        let domain = try accounts.ensureDomain(host: "sho.rt", now: now)
+        let store = MariaDBLinkStore(connection: db)
+        try TestEnvironment.stack("stop-mariadb")
+        try TestEnvironment.stack("start-mariadb")
+        _ = try store.insert(newLink("after", domain: domain), audit: audit("link.create", "after"))  // a transaction
+        #expect(try store.link(domainID: domain, code: "after") != nil)
+    }
+
     @Test func plansComeFromTheSubscriptionWhileItIsInForce() throws {
         let db = try TestEnvironment.freshDatabase()
         let accounts = MariaDBAccounts(connection: db)

@@ -212,7 +212,9 @@ public final class InMemorySpool: SpoolSource {
         contents[name, default: []] += Array(text.utf8)
     }
     public func files() throws -> [SpoolFile] {
-        order.compactMap { name in contents[name].map { SpoolFile(name: name, size: Int64($0.count), isComplete: complete.contains(name)) } }
+        defer { hiddenOnce = [] }
+        return order.filter { !hiddenOnce.contains($0) }
+            .compactMap { name in contents[name].map { SpoolFile(name: name, size: Int64($0.count), isComplete: complete.contains(name)) } }
     }
     public func read(_ name: String, from offset: Int64, max: Int) throws -> [UInt8] {
         guard let bytes = contents[name], offset < bytes.count else { return [] }
@@ -222,6 +224,9 @@ public final class InMemorySpool: SpoolSource {
         contents[name] = nil
         order.removeAll { $0 == name }
     }
+    /// Names `files()` leaves out once, as a directory read racing a rename would.
+    public var hiddenOnce: Set<String> = []
+    public func exists(_ name: String) -> Bool { contents[name] != nil }
 }
 
 /// Clicks and offsets in memory, with the same guarded-offset rule as the MariaDB store; `failAfter` makes
@@ -259,6 +264,31 @@ public final class InMemoryClicks: ClickStore, ClickReader {
     public func saveStatus(_ status: IngestStatus) throws(StoreError) { saved = status }
     public func status() throws(StoreError) -> IngestStatus? { saved }
     public func clickCount(linkID: Int64) throws(StoreError) -> Int64 { Int64(clicks.filter { $0.linkID == linkID }.count) }
+    public func hourly(linkID: Int64, from: Date, to: Date) throws(StoreError) -> [(hour: Date, clicks: Int64)] {
+        var counts: [Int64: Int64] = [:]
+        for c in clicks where c.linkID == linkID { counts[c.timeMillis / 3_600_000 * 3_600_000, default: 0] += 1 }
+        return counts.keys.sorted().map { (Date(timeIntervalSince1970: Double($0) / 1000), counts[$0]!) }
+            .filter { $0.0 >= from && $0.0 < to }
+    }
+    /// Derived as the ingester would (referrer host, UTM parameters), from the stored clicks.
+    public func breakdown(linkID: Int64, dimension: ClickDimension, from: Date, to: Date, limit: Int) throws(StoreError) -> [(value: String, clicks: Int64)] {
+        var counts: [String: Int64] = [:]
+        for c in clicks where c.linkID == linkID {
+            let at = Date(timeIntervalSince1970: Double(c.timeMillis / 3_600_000 * 3_600))
+            guard at >= from && at < to else { continue }
+            let utm = ClickEnrichment.utmParameters(c.query)
+            let value: String
+            switch dimension {
+            case .referrer: value = ClickEnrichment.referrerHost(c.referer)
+            case .utmSource: value = utm.source
+            case .utmMedium: value = utm.medium
+            case .utmCampaign: value = utm.campaign
+            }
+            if dimension != .referrer && value.isEmpty { continue }
+            counts[value, default: 0] += 1
+        }
+        return counts.map { ($0.key, $0.value) }.sorted { ($1.1, $0.0) < ($0.1, $1.0) }.prefix(limit).map { $0 }
+    }
     /// Row ids are positions in `clicks`, from 1.
     public func clicks(linkID: Int64, after cursor: ClickCursor?, limit: Int) throws(StoreError) -> [StoredClick] {
         let stored = clicks.enumerated().filter { $0.element.linkID == linkID }.map { i, c in

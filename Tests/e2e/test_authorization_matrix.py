@@ -86,6 +86,10 @@ TABLE = [
     # of this table holds exactly that one)
     ("GET", "/urls/{alias}/analytics", None, {"alias": "@link"}, [401, 200, 200, 200, 404, 200, 200]),
     ("GET", "/urls/{alias}/analytics", None, {"alias": "@personal"}, [401, 404, 200, 404, 404, 200, 404]),
+    # series and breakdowns: the same, on a plan with detailed analytics (the team owner's business plan, the
+    # editor's pro)
+    ("GET", "/urls/{alias}/analytics/timeseries", None, {"alias": "@link"}, [401, 200, 200, 200, 404, 200, 200]),
+    ("GET", "/urls/{alias}/analytics/breakdown", None, {"alias": "@personal"}, [401, 404, 200, 404, 404, 200, 404]),
 ]
 
 SPEC = yaml.safe_load(open(os.path.join(os.path.dirname(__file__), "..", "..", "docs", "openapi.yaml")))

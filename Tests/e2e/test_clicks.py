@@ -147,3 +147,19 @@ def test_exactly_once_while_workers_the_ingester_and_mariadb_die():
     total = ingested_count(lid)
     assert served <= total <= served + in_flight  # and nothing more arrives later
     assert rolled_up(lid) == total
+
+
+def test_series_and_breakdowns_read_the_rollups(api):
+    alias = api.create(longUrl="https://example.com/series").json()["alias"]
+    for ref in ("https://a.example/1", "https://a.example/2", "https://b.example/", ""):
+        assert request("GET", f"{HTTP}/{alias}", {"Referer": ref} if ref else {}).status == 302
+    assert wait_for(lambda: api.call("GET", f"/api/v1/urls/{alias}/analytics").json()["clickCount"] == 4, timeout=10)
+    series = api.call("GET", f"/api/v1/urls/{alias}/analytics/timeseries?interval=day&tz=Europe/Paris").json()
+    assert series["total"] == 4 and series["timeZone"] == "Europe/Paris" and len(series["points"]) in (30, 31)
+    assert series["points"][-1]["clicks"] == 4  # today, in Paris
+    hours = api.call("GET", f"/api/v1/urls/{alias}/analytics/timeseries?interval=hour&tz=UTC").json()
+    assert sum(p["clicks"] for p in hours["points"]) == 4
+    refs = api.call("GET", f"/api/v1/urls/{alias}/analytics/breakdown?dimension=referrer").json()["items"]
+    assert refs == [{"value": "a.example", "clicks": 2}, {"value": "", "clicks": 1}, {"value": "b.example", "clicks": 1}]
+    bad = api.call("GET", f"/api/v1/urls/{alias}/analytics/timeseries?tz=Nowhere/Land")
+    assert bad.status == 400 and bad.json()["type"] == "/problems/invalid-parameter" and bad.json()["errors"][0]["field"] == "tz"

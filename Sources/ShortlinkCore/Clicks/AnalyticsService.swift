@@ -21,16 +21,39 @@ public struct LinkAnalytics: Sendable, Equatable {
 public final class AnalyticsService {
     private let links: LinkService
     private let reader: ClickReader
+    private let clock: Clock
+
+    /// The range when none is asked for: the last 30 days.
+    public static let defaultRangeSeconds: TimeInterval = 30 * 86_400
 
     /// Creates the service.
-    public init(links: LinkService, reader: ClickReader) {
+    public init(links: LinkService, reader: ClickReader, clock: Clock) {
         self.links = links
         self.reader = reader
+        self.clock = clock
+    }
+
+    /// The range asked for (`to` defaults to now, `from` to 30 days before `to`), checked: `from` before `to`,
+    /// no longer than `maxSpan`, and not before the plan's retention.
+    func range(from: Date?, to: Date?, maxSpan: TimeInterval, plan: Plan) throws(LinkServiceError) -> (Date, Date) {
+        let now = clock.now
+        let end = to ?? now
+        let start = from ?? end.addingTimeInterval(-min(Self.defaultRangeSeconds, maxSpan))
+        guard start < end else { throw .invalidParameter(FieldError(field: "from", code: "range.order", message: "must be before to")) }
+        guard end.timeIntervalSince(start) <= maxSpan else {
+            throw .invalidParameter(FieldError(field: "from", code: "range.span",
+                                               message: "is more than \(Int(maxSpan / 86_400)) days before to for this interval"))
+        }
+        if let days = plan.analyticsRetentionDays, start < now.addingTimeInterval(-Double(days) * 86_400) {
+            throw .invalidParameter(FieldError(field: "from", code: "range.retention",
+                                               message: "is older than the \(days) days of analytics the \(plan.code) plan keeps"))
+        }
+        return (start, end)
     }
 
     /// The analytics of link `code`: its count, and a page of its clicks when the plan includes details.
     public func linkAnalytics(code: String, after cursor: ClickCursor?, limit: Int, by principal: Principal) throws(LinkServiceError) -> LinkAnalytics {
-        let (link, refusal) = try links.analyticsAccess(code: code, by: principal)
+        let (link, _, refusal) = try links.analyticsAccess(code: code, by: principal)
         do {
             let count = try reader.clickCount(linkID: link.id)
             guard refusal == nil else {
@@ -41,11 +64,47 @@ public final class AnalyticsService {
             let next = page.count == limit ? page.last.map { ClickCursor(millis: Timestamp.millis($0.at), id: $0.id) } : nil
             return LinkAnalytics(alias: link.code, clickCount: count, detailed: true, requiredPlan: nil, clicks: page, next: next)
         } catch {
-            switch error {
-            case .unavailable(let why): throw .unavailable(why)
-            case .duplicate: throw .internalError("unexpected duplicate key")
-            case .failed(let why): throw .internalError(why)
-            }
+            throw Self.map(error)
+        }
+    }
+
+    /// The clicks of link `code` over [`from`, `to`) in buckets of `interval` that start at `zone`'s local
+    /// boundaries. A detailed-analytics feature: refused on plans without it.
+    public func series(code: String, from requestedFrom: Date?, to requestedTo: Date?, interval: ClickSeries.Interval, zone: TimeZone,
+                       by principal: Principal) throws(LinkServiceError) -> (alias: String, from: Date, to: Date, points: [ClickSeries.Point]) {
+        let (link, plan, refusal) = try links.analyticsAccess(code: code, by: principal)
+        if let refusal { throw .planRefusal(refusal) }
+        let (from, to) = try range(from: requestedFrom, to: requestedTo, maxSpan: interval.maxRangeSeconds, plan: plan)
+        // Hours are whole UTC hours: from the hour holding the first bucket's start.
+        let first = ClickSeries.bucketStart(from, interval, in: zone)
+        let fromHour = Date(timeIntervalSince1970: (first.timeIntervalSince1970 / 3600).rounded(.down) * 3600)
+        do {
+            let hourly = try reader.hourly(linkID: link.id, from: fromHour, to: to)
+            return (link.code, from, to, ClickSeries.points(hourly: hourly, from: from, to: to, interval: interval, in: zone))
+        } catch {
+            throw Self.map(error)
+        }
+    }
+
+    /// The clicks of link `code` over [`from`, `to`) by the values of `dimension`, largest first. A
+    /// detailed-analytics feature.
+    public func breakdown(code: String, dimension: ClickDimension, from requestedFrom: Date?, to requestedTo: Date?, limit: Int,
+                          by principal: Principal) throws(LinkServiceError) -> (alias: String, from: Date, to: Date, items: [(value: String, clicks: Int64)]) {
+        let (link, plan, refusal) = try links.analyticsAccess(code: code, by: principal)
+        if let refusal { throw .planRefusal(refusal) }
+        let (from, to) = try range(from: requestedFrom, to: requestedTo, maxSpan: ClickSeries.Interval.month.maxRangeSeconds, plan: plan)
+        do {
+            return (link.code, from, to, try reader.breakdown(linkID: link.id, dimension: dimension, from: from, to: to, limit: limit))
+        } catch {
+            throw Self.map(error)
+        }
+    }
+
+    private static func map(_ error: StoreError) -> LinkServiceError {
+        switch error {
+        case .unavailable(let why): return .unavailable(why)
+        case .duplicate: return .internalError("unexpected duplicate key")
+        case .failed(let why): return .internalError(why)
         }
     }
 }

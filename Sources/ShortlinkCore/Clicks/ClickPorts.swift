@@ -72,6 +72,8 @@ public protocol SpoolSource: AnyObject {
     func read(_ name: String, from offset: Int64, max: Int) throws -> [UInt8]
     /// Deletes a file (by identity) that was read to its end.
     func remove(_ name: String) throws
+    /// True while the file `name` exists under either state suffix.
+    func exists(_ name: String) -> Bool
 }
 
 /// What the ingester last reported.
@@ -166,8 +168,21 @@ public struct ClickCursor: Sendable, Equatable {
     }
 }
 
+/// A dimension of the rollups that the analytics API breaks clicks down by.
+public enum ClickDimension: String, Sendable, CaseIterable {
+    case referrer
+    case utmSource = "utm_source"
+    case utmMedium = "utm_medium"
+    case utmCampaign = "utm_campaign"
+}
+
 /// Reads stored clicks for the analytics API.
 public protocol ClickReader: AnyObject {
+    /// The hourly counts of `linkID` (dimension `total`) for the hours starting in [`from`, `to`), oldest first.
+    func hourly(linkID: Int64, from: Date, to: Date) throws(StoreError) -> [(hour: Date, clicks: Int64)]
+    /// The counts of `linkID` by the values of `dimension` over the hours starting in [`from`, `to`), largest
+    /// first (then by value), at most `limit`.
+    func breakdown(linkID: Int64, dimension: ClickDimension, from: Date, to: Date, limit: Int) throws(StoreError) -> [(value: String, clicks: Int64)]
     /// Every click of `linkID` (from the rollups: no scan of the raw rows).
     func clickCount(linkID: Int64) throws(StoreError) -> Int64
     /// Up to `limit` clicks of `linkID`, newest first, older than `cursor` when given.

@@ -98,9 +98,11 @@ public final class IngestService {
                 do { try store.forget(files: [file.name]) } catch { throw .store(error) }
             }
         }
-        // Offsets of files that are gone (deleted after their offset was kept, before it was forgotten).
+        // Offsets of files that are gone (deleted after their offset was kept, before it was forgotten). A file
+        // missing from this listing may only have been renamed while the directory was read: its offset is
+        // forgotten only once the file is confirmed gone under both names, or it would be ingested again.
         let present = Set(files.map(\.name))
-        let stale = offsets.keys.filter { !present.contains($0) }
+        let stale = offsets.keys.filter { !present.contains($0) && !source.exists($0) }
         if !stale.isEmpty {
             do { try store.forget(files: stale.sorted()) } catch { throw .store(error) }
         }

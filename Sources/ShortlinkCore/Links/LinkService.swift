@@ -6,6 +6,8 @@ import Logging
 public enum LinkServiceError: Error, Equatable, Sendable {
     /// Input broke a rule (HTTP 422).
     case validation(ValidationError)
+    /// A query parameter is malformed or out of range (HTTP 400, naming it).
+    case invalidParameter(FieldError)
     /// No such link visible to the caller (HTTP 404).
     case notFound
     /// The caller lacks the scope for this (HTTP 403).
@@ -202,7 +204,7 @@ public final class LinkService {
 
     /// The link `code` if `principal` may read its analytics (scope `analytics:read`; the same visibility as
     /// reading the link), and the refusal of detailed analytics by the plan that governs it, if any.
-    public func analyticsAccess(code: String, by principal: Principal) throws(LinkServiceError) -> (Link, Entitlements.Refusal?) {
+    public func analyticsAccess(code: String, by principal: Principal) throws(LinkServiceError) -> (Link, Plan, Entitlements.Refusal?) {
         guard principal.has(scope: "analytics:read") else { throw .forbidden("analytics:read") }
         let link = try visibleLink(code: code, to: principal, for: .view)
         do {
@@ -216,9 +218,9 @@ public final class LinkService {
             let plan = try (payer == principal.userID ? principal.plan : nil) ?? plans.plan(forUser: payer, now: clock.now)
             do {
                 try Entitlements.require(.detailedAnalytics, plan: plan, catalog: try plans.catalog())
-                return (link, nil)
+                return (link, plan, nil)
             } catch let refusal as Entitlements.Refusal {
-                return (link, refusal)
+                return (link, plan, refusal)
             }
         } catch let error as StoreError {
             throw Self.map(error)

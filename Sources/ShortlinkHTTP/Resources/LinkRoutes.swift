@@ -22,6 +22,8 @@ public struct LinkRoutes: APIResource {
             Route("PATCH", "/urls/{alias}", "updateUrl", .scope(["links:write"]), update),
             Route("DELETE", "/urls/{alias}", "deleteUrl", .scope(["links:write"]), delete),
             Route("GET", "/urls/{alias}/analytics", "getUrlAnalytics", .scope(["analytics:read"]), linkAnalytics),
+            Route("GET", "/urls/{alias}/analytics/timeseries", "getUrlTimeSeries", .scope(["analytics:read"]), timeSeries),
+            Route("GET", "/urls/{alias}/analytics/breakdown", "getUrlBreakdown", .scope(["analytics:read"]), breakdown),
         ]
     }
 
@@ -95,6 +97,98 @@ public struct LinkRoutes: APIResource {
         }
         return try .json(200, LinkAnalyticsBody(result))
     }
+}
+
+extension LinkRoutes {
+    /// `GET /urls/{alias}/analytics/timeseries?interval=&from=&to=&tz=`: clicks per hour, day, week or month of
+    /// the viewer's time zone; buckets without clicks are zero.
+    func timeSeries(_ c: RequestContext) throws(Problem) -> HTTPResponse {
+        let caller = try c.caller()
+        let interval = try Self.enumParameter(c, "interval", default: ClickSeries.Interval.day)
+        let zone = try Self.timeZone(c)
+        let (from, to) = try Self.instants(c)
+        let result = try call { () throws(LinkServiceError) in
+            try analytics.series(code: c.parameter("alias"), from: from, to: to, interval: interval, zone: zone, by: caller)
+        }
+        return try .json(200, SeriesBody(alias: result.alias, interval: interval.rawValue, timeZone: zone.identifier,
+                                         from: Timestamp.format(result.from), to: Timestamp.format(result.to),
+                                         total: result.points.reduce(0) { $0 + $1.clicks },
+                                         points: result.points.map { .init(start: Timestamp.format($0.start), clicks: $0.clicks) }))
+    }
+
+    /// `GET /urls/{alias}/analytics/breakdown?dimension=&from=&to=&limit=`: clicks by referrer host (the
+    /// default dimension) or campaign.
+    func breakdown(_ c: RequestContext) throws(Problem) -> HTTPResponse {
+        let caller = try c.caller()
+        let dimension = try Self.enumParameter(c, "dimension", default: ClickDimension.referrer)
+        let (from, to) = try Self.instants(c)
+        let limit = try c.pageLimit()
+        let result = try call { () throws(LinkServiceError) in
+            try analytics.breakdown(code: c.parameter("alias"), dimension: dimension, from: from, to: to, limit: limit, by: caller)
+        }
+        return try .json(200, BreakdownBody(alias: result.alias, dimension: dimension.rawValue, from: Timestamp.format(result.from),
+                                            to: Timestamp.format(result.to),
+                                            items: result.items.map { .init(value: $0.value, clicks: $0.clicks) }))
+    }
+
+    /// A parameter that names one of `T`'s cases; 400 naming it otherwise.
+    static func enumParameter<T: RawRepresentable & CaseIterable>(_ c: RequestContext, _ name: String,
+                                                                   default value: T) throws(Problem) -> T where T.RawValue == String {
+        guard let text = c.request.queryValue(name) else { return value }
+        guard let parsed = T(rawValue: text) else {
+            throw .invalidParameter(FieldError(field: name, code: "\(name).invalid",
+                                               message: "must be one of \(T.allCases.map(\.rawValue).joined(separator: ", "))"))
+        }
+        return parsed
+    }
+
+    /// `tz`: an IANA time zone (`Europe/Paris`), UTC when absent.
+    static func timeZone(_ c: RequestContext) throws(Problem) -> TimeZone {
+        guard let name = c.request.queryValue("tz") else { return TimeZone(identifier: "UTC")! }
+        guard TimeZone.knownTimeZoneIdentifiers.contains(name) || name == "UTC", let zone = TimeZone(identifier: name) else {
+            throw .invalidParameter(FieldError(field: "tz", code: "tz.invalid", message: "must be an IANA time zone such as Europe/Paris or UTC"))
+        }
+        return zone
+    }
+
+    /// `from` and `to`: RFC 3339 instants, each optional.
+    static func instants(_ c: RequestContext) throws(Problem) -> (Date?, Date?) {
+        var out: [Date?] = []
+        for name in ["from", "to"] {
+            guard let text = c.request.queryValue(name) else { out.append(nil); continue }
+            guard let date = Timestamp.parse(text) else {
+                throw .invalidParameter(FieldError(field: name, code: "\(name).invalid", message: "must be an RFC 3339 date-time such as 2026-11-01T00:00:00Z"))
+            }
+            out.append(date)
+        }
+        return (out[0], out[1])
+    }
+}
+
+struct SeriesBody: Encodable {
+    struct Point: Encodable {
+        let start: String
+        let clicks: Int64
+    }
+    let alias: String
+    let interval: String
+    let timeZone: String
+    let from: String
+    let to: String
+    let total: Int64
+    let points: [Point]
+}
+
+struct BreakdownBody: Encodable {
+    struct Item: Encodable {
+        let value: String
+        let clicks: Int64
+    }
+    let alias: String
+    let dimension: String
+    let from: String
+    let to: String
+    let items: [Item]
 }
 
 /// 004 §6.4, with the cursor and the plan's answer.
