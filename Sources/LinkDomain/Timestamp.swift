@@ -101,7 +101,7 @@ public enum Timestamp {
     }
 
     /// The civil date of a day count from 1970-01-01 (H. Hinnant's algorithm).
-    static func civilFromDays(_ z0: Int) -> (year: Int, month: Int, day: Int) {
+    public static func civilFromDays(_ z0: Int) -> (year: Int, month: Int, day: Int) {
         let z = z0 + 719_468
         let era = (z >= 0 ? z : z - 146_096) / 146_097
         let doe = z - era * 146_097

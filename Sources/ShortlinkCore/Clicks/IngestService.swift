@@ -134,19 +134,10 @@ public final class IngestService {
         return out
     }
 
-    /// `yyyy-mm-dd` of a UTC instant in ms.
+    /// `yyyy-mm-dd` of a UTC instant in ms (no Calendar on the per-click path).
     static func day(_ millis: Int64) -> String {
         let days = Int((millis >= 0 ? millis : millis - 86_399_999) / 86_400_000)  // floor division
-        // Civil from days (Howard Hinnant's algorithm), no Calendar on the hot loop.
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let d = doy - (153 * mp + 2) / 5 + 1
-        let m = mp < 10 ? mp + 3 : mp - 9
-        let y = yoe + era * 400 + (m <= 2 ? 1 : 0)
+        let (y, m, d) = Timestamp.civilFromDays(days)
         return String(format: "%04d-%02d-%02d", y, m, d)
     }
 
