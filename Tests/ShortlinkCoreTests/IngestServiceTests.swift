@@ -36,6 +36,7 @@ import Testing
         let pass = try service(chunk: 300).runOnce()
         #expect(pass.clicks == 15 && store.clicks.map(\.code) == (0..<15).map { "c\($0)" })
         #expect(spool.contents["a"] == nil && store.fileOffsets["a"] == nil && pass.filesRemoved == 1)
+        #expect(pass.status.bytesBehind == 0 && pass.status.filesPending == 0)  // a removed file is not pending
         #expect(store.fileOffsets["b"] == Int64(spool.contents["b"]!.count))
         #expect(try service().runOnce().clicks == 0)  // nothing twice
     }

@@ -57,6 +57,7 @@ public final class IngestService {
         do { offsets = try store.offsets() } catch { throw .store(error) }
         var pass = Pass(status: IngestStatus(heartbeatAt: clock.now, bytesBehind: 0, oldestPendingAt: nil, filesPending: 0,
                                              clicksIngested: 0, malformedLines: 0))
+        var removed: Set<String> = []
         for file in files {
             var offset = offsets[file.name] ?? 0
             if offset > file.size {
@@ -94,6 +95,7 @@ public final class IngestService {
             if file.isComplete && offset >= file.size {
                 do { try source.remove(file.name) } catch { throw .spool("removing \(file.name) failed: \(error)") }
                 offsets[file.name] = nil
+                removed.insert(file.name)
                 pass.filesRemoved += 1
                 do { try store.forget(files: [file.name]) } catch { throw .store(error) }
             }
@@ -106,7 +108,7 @@ public final class IngestService {
         if !stale.isEmpty {
             do { try store.forget(files: stale.sorted()) } catch { throw .store(error) }
         }
-        let left = lag(files.filter { offsets[$0.name] != nil || $0.size > 0 }, offsets: offsets)
+        let left = lag(files.filter { !removed.contains($0.name) }, offsets: offsets)
         pass.status.bytesBehind = left.bytesBehind
         pass.status.filesPending = left.filesPending
         pass.status.oldestPendingAt = left.oldestPendingAt
