@@ -207,7 +207,7 @@ public final class LinkService {
     public func analyticsAccess(code: String, by principal: Principal) throws(LinkServiceError) -> (Link, Plan, Entitlements.Refusal?) {
         guard principal.has(scope: "analytics:read") else { throw .forbidden("analytics:read") }
         let link = try visibleLink(code: code, to: principal, for: .view)
-        do {
+        return try run {
             let payer: Int64
             if let team = link.teamID {
                 guard let owner = try teams.owner(teamID: team) else { throw LinkServiceError.notFound }
@@ -222,12 +222,6 @@ public final class LinkService {
             } catch let refusal as Entitlements.Refusal {
                 return (link, plan, refusal)
             }
-        } catch let error as StoreError {
-            throw Self.map(error)
-        } catch let error as LinkServiceError {
-            throw error
-        } catch {
-            throw .internalError("\(error)")
         }
     }
 
@@ -308,7 +302,7 @@ public final class LinkService {
 
     private func checkPlan(for subject: PlanSubject, principal: Principal, now: Date, customAlias: Bool, expiry: Bool,
                            newLink: Bool) throws(LinkServiceError) {
-        do {
+        try run {
             let payer: Int64
             var teamID: Int64?
             switch subject {
@@ -334,12 +328,6 @@ public final class LinkService {
             } catch let refusal as Entitlements.Refusal {
                 throw LinkServiceError.planRefusal(refusal)
             }
-        } catch let error as StoreError {
-            throw Self.map(error)
-        } catch let error as LinkServiceError {
-            throw error
-        } catch {
-            throw .internalError("\(error)")
         }
     }
 
@@ -376,6 +364,17 @@ public final class LinkService {
         if !cache.store(link.snapshot, domainID: link.domainID, code: link.code),
            !cache.remove(domainID: link.domainID, code: link.code) {
             logger.warning("cache not updated after write", metadata: ["link_id": "\(link.id)"])
+        }
+    }
+
+    /// Runs a body that throws the store's, the service's or a refusal's errors, as the service's.
+    private func run<T>(_ body: () throws -> T) throws(LinkServiceError) -> T {
+        do { return try body() } catch let error as StoreError {
+            throw Self.map(error)
+        } catch let error as LinkServiceError {
+            throw error
+        } catch {
+            throw .internalError("\(error)")
         }
     }
 
