@@ -39,24 +39,30 @@ public final class MariaDBClicks: ClickStore, ClickReader {
                           "referrer_host", "utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content", "visitor_hash",
                           "do_not_track"]
 
-    /// Rows in statements of 256, 64, 16, 4 and 1 rows, so that five prepared statements serve every batch.
     private func insert(_ clicks: [EnrichedClick]) throws(StoreError) {
-        var rest = clicks[...]
-        for size in [256, 64, 16, 4, 1] {
+        try insertRows(clicks, sizes: [256, 64, 16, 4, 1], columns: Self.columns.count,
+                       into: "INSERT INTO clicks (\(Self.columns.joined(separator: ", "))) VALUES ") { e in
+            let c = e.click
+            return [.date(Timestamp.date(millis: c.timeMillis)), .int(c.linkID), .int(c.domainID), .text(c.code),
+                    .int(Int64(c.status)), .text(c.ip), .text(c.userAgent), .text(c.referer), .text(c.location),
+                    .text(e.referrerHost), .text(e.utmSource), .text(e.utmMedium), .text(e.utmCampaign), .text(e.utmTerm),
+                    .text(e.utmContent), e.visitorHash.map(DBValue.bytes) ?? .null, .int(e.doNotTrack ? 1 : 0)]
+        }
+    }
+
+    /// `rows` in multi-row statements of the given sizes (largest first, ending with 1), so that a handful of
+    /// prepared statements serve every batch; each statement's text is built once per call.
+    private func insertRows<Row>(_ rows: [Row], sizes: [Int], columns: Int, into prefix: String, suffix: String = "",
+                                 _ values: (Row) -> [DBValue]) throws(StoreError) {
+        var rest = rows[...]
+        for size in sizes where rest.count >= size {
+            let sql = prefix + Self.groups(size, of: columns) + suffix
             while rest.count >= size {
-                let chunk = rest.prefix(size)
-                rest = rest.dropFirst(size)
                 var params: [DBValue] = []
-                params.reserveCapacity(size * Self.columns.count)
-                for e in chunk {
-                    let c = e.click
-                    params += [.date(Timestamp.date(millis: c.timeMillis)), .int(c.linkID), .int(c.domainID), .text(c.code),
-                               .int(Int64(c.status)), .text(c.ip), .text(c.userAgent), .text(c.referer), .text(c.location),
-                               .text(e.referrerHost), .text(e.utmSource), .text(e.utmMedium), .text(e.utmCampaign), .text(e.utmTerm),
-                               .text(e.utmContent), e.visitorHash.map(DBValue.bytes) ?? .null, .int(e.doNotTrack ? 1 : 0)]
-                }
-                try db.execute("INSERT INTO clicks (\(Self.columns.joined(separator: ", "))) VALUES "
-                               + Self.groups(size, of: Self.columns.count), params)
+                params.reserveCapacity(size * columns)
+                for row in rest.prefix(size) { params += values(row) }
+                rest = rest.dropFirst(size)
+                try db.execute(sql, params)
             }
         }
     }
@@ -81,18 +87,10 @@ public final class MariaDBClicks: ClickStore, ClickReader {
                 counts[Key(link: e.click.linkID, hour: hour, dimension: dimension, value: value), default: 0] += 1
             }
         }
-        var rest = counts.sorted { ($0.key.link, $0.key.hour, $0.key.dimension, $0.key.value) < ($1.key.link, $1.key.hour, $1.key.dimension, $1.key.value) }[...]
-        for size in [64, 16, 4, 1] {
-            while rest.count >= size {
-                let chunk = rest.prefix(size)
-                rest = rest.dropFirst(size)
-                var params: [DBValue] = []
-                for (key, n) in chunk {
-                    params += [.int(key.link), .text(key.dimension), .text(key.value), .date(Timestamp.date(millis: key.hour * 3_600_000)), .int(n)]
-                }
-                try db.execute("INSERT INTO click_rollups (link_id, dimension, value, hour, clicks) VALUES " + Self.groups(size, of: 5)
-                               + " ON DUPLICATE KEY UPDATE clicks = clicks + VALUES(clicks)", params)
-            }
+        let rows = counts.sorted { ($0.key.link, $0.key.hour, $0.key.dimension, $0.key.value) < ($1.key.link, $1.key.hour, $1.key.dimension, $1.key.value) }
+        try insertRows(rows, sizes: [64, 16, 4, 1], columns: 5, into: "INSERT INTO click_rollups (link_id, dimension, value, hour, clicks) VALUES ",
+                       suffix: " ON DUPLICATE KEY UPDATE clicks = clicks + VALUES(clicks)") { key, n in
+            [.int(key.link), .text(key.dimension), .text(key.value), .date(Timestamp.date(millis: key.hour * 3_600_000)), .int(n)]
         }
     }
 

@@ -208,14 +208,8 @@ public final class LinkService {
         guard principal.has(scope: "analytics:read") else { throw .forbidden("analytics:read") }
         let link = try visibleLink(code: code, to: principal, for: .view)
         return try run {
-            let payer: Int64
-            if let team = link.teamID {
-                guard let owner = try teams.owner(teamID: team) else { throw LinkServiceError.notFound }
-                payer = owner
-            } else {
-                payer = link.ownerUserID ?? principal.userID
-            }
-            let plan = try (payer == principal.userID ? principal.plan : nil) ?? plans.plan(forUser: payer, now: clock.now)
+            let subject = link.teamID.map(PlanSubject.teamID) ?? .user(link.ownerUserID ?? principal.userID)
+            let plan = try governingPlan(subject, principal: principal, now: clock.now).plan
             do {
                 try Entitlements.require(.detailedAnalytics, plan: plan, catalog: try plans.catalog())
                 return (link, plan, nil)
@@ -303,18 +297,7 @@ public final class LinkService {
     private func checkPlan(for subject: PlanSubject, principal: Principal, now: Date, customAlias: Bool, expiry: Bool,
                            newLink: Bool) throws(LinkServiceError) {
         try run {
-            let payer: Int64
-            var teamID: Int64?
-            switch subject {
-            case .user(let id): payer = id
-            case .team(let team): payer = team.ownerUserID; teamID = team.id
-            case .teamID(let id):
-                guard let owner = try teams.owner(teamID: id) else { throw LinkServiceError.notFound }
-                payer = owner
-                teamID = id
-            }
-            // The caller's own plan came with the credential; a team's is its owner's.
-            let plan = try (payer == principal.userID ? principal.plan : nil) ?? plans.plan(forUser: payer, now: now)
+            let (payer, teamID, plan) = try governingPlan(subject, principal: principal, now: now)
             var catalog: [Plan] { (try? plans.catalog()) ?? [] }
             do {
                 if customAlias { try Entitlements.require(.customAlias, plan: plan, catalog: catalog) }
@@ -365,6 +348,23 @@ public final class LinkService {
            !cache.remove(domainID: link.domainID, code: link.code) {
             logger.warning("cache not updated after write", metadata: ["link_id": "\(link.id)"])
         }
+    }
+
+    /// Who pays for `subject` (the creator of a personal link, a team's owner), the team if any, and the plan in
+    /// force: the caller's own came with the credential.
+    private func governingPlan(_ subject: PlanSubject, principal: Principal, now: Date) throws -> (payer: Int64, teamID: Int64?, plan: Plan) {
+        let payer: Int64
+        var teamID: Int64?
+        switch subject {
+        case .user(let id): payer = id
+        case .team(let team): payer = team.ownerUserID; teamID = team.id
+        case .teamID(let id):
+            guard let owner = try teams.owner(teamID: id) else { throw LinkServiceError.notFound }
+            payer = owner
+            teamID = id
+        }
+        let plan = try (payer == principal.userID ? principal.plan : nil) ?? plans.plan(forUser: payer, now: now)
+        return (payer, teamID, plan)
     }
 
     /// Runs a body that throws the store's, the service's or a refusal's errors, as the service's.
