@@ -17,6 +17,8 @@ let package = Package(
         // Signed session tokens (HS256) and HMAC-SHA1 for TOTP; jwt-kit brings swift-crypto with it.
         .package(url: "https://github.com/vapor/jwt-kit", from: "5.7.1"),
         .package(url: "https://github.com/apple/swift-crypto", "4.0.0"..<"5.0.0"),
+        // uap-core's User-Agent patterns come as YAML.
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         // C libraries, one system-library target each; only their adapter imports them.
@@ -26,6 +28,8 @@ let package = Package(
         .systemLibrary(name: "CQRencode", pkgConfig: "libqrencode", providers: [.apt(["libqrencode-dev"])]),
         .systemLibrary(name: "CSodium", pkgConfig: "libsodium", providers: [.apt(["libsodium-dev"])]),
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        .systemLibrary(name: "CPCRE2", pkgConfig: "libpcre2-8", providers: [.apt(["libpcre2-dev"])]),
+        .systemLibrary(name: "CMaxMindDB", pkgConfig: "libmaxminddb", providers: [.apt(["libmaxminddb-dev"])]),
         // The few libc calls Swift cannot make (async-signal-safe flags, prctl).
         .target(name: "CSystemShim"),
 
@@ -51,6 +55,10 @@ let package = Package(
         .target(name: "QRCode", dependencies: ["CQRencode"]),
         .target(name: "Mailer", dependencies: ["ShortlinkCore", "CCurl", .product(name: "Logging", package: "swift-log")]),
         .target(name: "ClickSpool", dependencies: ["ShortlinkCore", .product(name: "Logging", package: "swift-log")]),
+        // The ingester's data sets: uap-core and crawler-user-agents through PCRE2, GeoIP through libmaxminddb.
+        .target(name: "Enrichment", dependencies: ["ShortlinkCore", "LinkDomain", "CPCRE2", "CMaxMindDB",
+                                                   .product(name: "Yams", package: "Yams"),
+                                                   .product(name: "Logging", package: "swift-log")]),
 
         // The HTTP application: router, handlers, JSON, auth, problem+json.
         .target(name: "ShortlinkHTTP", dependencies: ["ShortlinkCore", "LinkDomain", "QRCode", .product(name: "Logging", package: "swift-log")]),
@@ -69,12 +77,13 @@ let package = Package(
         ]),
         .executableTarget(name: "shortlinkctl", dependencies: [
             "ShortlinkCore", "ShortlinkWiring", "ShortlinkHTTP", "MariaDBStore", "MemcachedCache", "LinkDomain", "Mailer", "ClickSpool",
+            "Enrichment",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
 
         .executableTarget(name: "shortlink-ingest", dependencies: [
-            "Prefork", "ShortlinkCore", "ShortlinkWiring", "MariaDBStore", "ClickSpool",
+            "Prefork", "ShortlinkCore", "ShortlinkWiring", "MariaDBStore", "ClickSpool", "Enrichment",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -85,6 +94,7 @@ let package = Package(
         .target(name: "ShortlinkTestSupport", dependencies: ["ShortlinkCore", "ShortlinkHTTP", "LinkDomain"], path: "Tests/TestSupport"),
         .testTarget(name: "LinkDomainTests", dependencies: ["LinkDomain"]),
         .testTarget(name: "PreforkTests", dependencies: ["Prefork"]),
+        .testTarget(name: "EnrichmentTests", dependencies: ["Enrichment", "ShortlinkCore", .product(name: "Yams", package: "Yams")]),
         .testTarget(name: "ShortlinkHTTPTests", dependencies: ["ShortlinkHTTP", "ShortlinkTestSupport"]),
         .testTarget(name: "ShortlinkCoreTests", dependencies: ["ShortlinkCore", "LinkDomain", "QRCode", "ShortlinkTestSupport"]),
         .testTarget(name: "StorageTests", dependencies: ["MariaDBStore", "MemcachedCache", "ShortlinkCore", "LinkDomain", "ClickSpool",

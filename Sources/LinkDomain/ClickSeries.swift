@@ -18,13 +18,28 @@ public enum ClickSeries {
         }
     }
 
-    /// One point: the bucket's start and the clicks in it.
+    /// One point: the bucket's start, the clicks in it, and the visitors first seen on their UTC day in it.
     public struct Point: Sendable, Equatable {
         public var start: Date
         public var clicks: Int64
-        public init(start: Date, clicks: Int64) {
+        public var uniques: Int64
+        public init(start: Date, clicks: Int64, uniques: Int64 = 0) {
             self.start = start
             self.clicks = clicks
+            self.uniques = uniques
+        }
+    }
+
+    /// The rollups' counts of one UTC hour.
+    public struct Hour: Sendable, Equatable {
+        public var hour: Date
+        public var clicks: Int64
+        /// Visitors whose first click of their UTC day fell in this hour (so a UTC day's sum is its uniques).
+        public var uniques: Int64
+        public init(hour: Date, clicks: Int64, uniques: Int64 = 0) {
+            self.hour = hour
+            self.clicks = clicks
+            self.uniques = uniques
         }
     }
 
@@ -42,7 +57,7 @@ public enum ClickSeries {
 
     /// Every bucket from the one holding `from` up to `to` (exclusive), each with the sum of the hourly
     /// counts whose hour starts in it; empty buckets are zero, so a chart has no gaps.
-    public static func points(hourly: [(hour: Date, clicks: Int64)], from: Date, to: Date, interval: Interval,
+    public static func points(hourly: [Hour], from: Date, to: Date, interval: Interval,
                               in zone: TimeZone) -> [Point] {
         var calendar = Calendar(identifier: .iso8601)
         calendar.timeZone = zone
@@ -62,14 +77,16 @@ public enum ClickSeries {
         }
         var points = starts.map { Point(start: $0, clicks: 0) }
         guard !points.isEmpty else { return [] }
-        for (hour, clicks) in hourly where hour >= starts[0] && hour < to {
+        for h in hourly where h.hour >= starts[0] && h.hour < to {
+            let hour = h.hour
             // The last bucket starting at or before this hour.
             var lo = 0, hi = starts.count - 1
             while lo < hi {
                 let mid = (lo + hi + 1) / 2
                 if starts[mid] <= hour { lo = mid } else { hi = mid - 1 }
             }
-            points[lo].clicks += clicks
+            points[lo].clicks += h.clicks
+            points[lo].uniques += h.uniques
         }
         return points
     }

@@ -34,6 +34,11 @@ public struct Visit: Sendable, Equatable {
 
     /// True for HEAD: answered like GET, without a body, and not a click.
     public var isHead: Bool { method == "HEAD" }
+
+    /// True when the visit came from the link's QR code, whose URL carries the parameter `qr=1`.
+    public var isQRScan: Bool {
+        !query.isEmpty && query.utf8.split(separator: UInt8(ascii: "&")).contains { $0.elementsEqual("qr=1".utf8) }
+    }
 }
 
 /// What the short-link host answers for one visit: a pure function of the link and the visit.

@@ -89,15 +89,16 @@ public enum Timestamp {
     /// nearest millisecond first, as stored).
     public static func format(_ date: Date) -> String {
         let ms = millis(date)
-        let days = Int(ms >= 0 ? ms / 86_400_000 : (ms - 86_399_999) / 86_400_000)
+        let days = utcDay(millis: ms)
         let inDay = Int(ms - Int64(days) * 86_400_000)
-        let (y, m, d) = civilFromDays(days)
-        func pad(_ v: Int, _ width: Int) -> String {
-            let s = String(v)
-            return String(repeating: "0", count: max(0, width - s.count)) + s
-        }
-        return "\(pad(y, 4))-\(pad(m, 2))-\(pad(d, 2))T\(pad(inDay / 3_600_000, 2)):\(pad(inDay / 60_000 % 60, 2)):"
+        return "\(dayText(days))T\(pad(inDay / 3_600_000, 2)):\(pad(inDay / 60_000 % 60, 2)):"
             + "\(pad(inDay / 1000 % 60, 2)).\(pad(inDay % 1000, 3))Z"
+    }
+
+    /// `v` in decimal, zero-padded to `width` digits.
+    private static func pad(_ v: Int, _ width: Int) -> String {
+        let s = String(v)
+        return String(repeating: "0", count: max(0, width - s.count)) + s
     }
 
     /// The civil date of a day count from 1970-01-01 (H. Hinnant's algorithm).
@@ -112,6 +113,15 @@ public enum Timestamp {
         let m = mp < 10 ? mp + 3 : mp - 9
         return (yoe + era * 400 + (m <= 2 ? 1 : 0), m, d)
     }
+
+    /// `yyyy-mm-dd` of day `days` since 1970-01-01.
+    public static func dayText(_ days: Int) -> String {
+        let (y, m, d) = civilFromDays(days)
+        return "\(pad(y, 4))-\(pad(m, 2))-\(pad(d, 2))"
+    }
+
+    /// The UTC day (since 1970-01-01) holding the instant `millis` ms since the Unix epoch.
+    public static func utcDay(millis: Int64) -> Int { Int((millis >= 0 ? millis : millis - 86_399_999) / 86_400_000) }
 
     /// Milliseconds since the Unix epoch, rounded.
     public static func millis(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1000).rounded()) }

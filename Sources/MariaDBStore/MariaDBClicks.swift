@@ -31,13 +31,14 @@ public final class MariaDBClicks: ClickStore, ClickReader {
                 guard moved.affectedRows == 1 else { throw .duplicate }
             }
             try insert(clicks)
-            try rollUp(clicks)
+            try rollUp(clicks, newVisitors: try newVisitors(clicks))
         }
     }
 
     static let columns = ["clicked_at", "link_id", "domain_id", "code", "status", "ip", "user_agent", "referer", "destination",
                           "referrer_host", "utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content", "visitor_hash",
-                          "do_not_track"]
+                          "do_not_track", "device", "os", "os_version", "browser", "browser_version", "is_bot", "country", "region", "city",
+                          "via_qr"]
 
     private func insert(_ clicks: [EnrichedClick]) throws(StoreError) {
         try insertRows(clicks, sizes: [256, 64, 16, 4, 1], columns: Self.columns.count,
@@ -46,7 +47,10 @@ public final class MariaDBClicks: ClickStore, ClickReader {
             return [.date(Timestamp.date(millis: c.timeMillis)), .int(c.linkID), .int(c.domainID), .text(c.code),
                     .int(Int64(c.status)), .text(c.ip), .text(c.userAgent), .text(c.referer), .text(c.location),
                     .text(e.referrerHost), .text(e.utmSource), .text(e.utmMedium), .text(e.utmCampaign), .text(e.utmTerm),
-                    .text(e.utmContent), e.visitorHash.map(DBValue.bytes) ?? .null, .int(e.doNotTrack ? 1 : 0)]
+                    .text(e.utmContent), e.visitorHash.map(DBValue.bytes) ?? .null, .int(e.doNotTrack ? 1 : 0),
+                    .text(e.agent.device.rawValue), .text(e.agent.os), .text(e.agent.osVersion), .text(e.agent.browser),
+                    .text(e.agent.browserVersion), .int(e.agent.isBot ? 1 : 0), .text(e.geo.country), .text(e.geo.region), .text(e.geo.city),
+                    .int(c.viaQR ? 1 : 0)]
         }
     }
 
@@ -67,31 +71,74 @@ public final class MariaDBClicks: ClickStore, ClickReader {
         }
     }
 
-    /// The rollup dimensions of a click, with their values: every click counts in `total`, and by where it came
-    /// from (`referrer`: the host, empty for direct) and its campaign (`utm_source`, `utm_medium`,
-    /// `utm_campaign`: only when set).
-    static func dimensions(_ e: EnrichedClick) -> [(String, String)] {
-        var out = [("total", ""), ("referrer", e.referrerHost)]
-        if !e.utmSource.isEmpty { out.append(("utm_source", e.utmSource)) }
-        if !e.utmMedium.isEmpty { out.append(("utm_medium", e.utmMedium)) }
-        if !e.utmCampaign.isEmpty { out.append(("utm_campaign", e.utmCampaign)) }
-        return out
-    }
+    /// A visitor on a link's UTC day.
+    private struct Visitor: Hashable { let link: Int64; let day: Int64; let hash: [UInt8] }
 
-    /// Adds the batch's counts to the hourly rollups, one row per link, hour, dimension and value.
-    private func rollUp(_ clicks: [EnrichedClick]) throws(StoreError) {
-        var counts: [Key: Int64] = [:]
-        for e in clicks {
-            let hour = e.click.timeMillis / 3_600_000
-            for (dimension, value) in Self.dimensions(e) {
-                counts[Key(link: e.click.linkID, hour: hour, dimension: dimension, value: value), default: 0] += 1
+    /// The people (not bots, not untracked) of the batch whose visitor hash is new on its link and UTC day,
+    /// each with the hour of its first click that day; recorded in `click_visitors` in the batch's transaction.
+    private func newVisitors(_ clicks: [EnrichedClick]) throws(StoreError) -> [Visitor: Int64] {
+        var firstHour: [Visitor: Int64] = [:]
+        for e in clicks where !e.agent.isBot {
+            guard let hash = e.visitorHash else { continue }
+            let v = Visitor(link: e.click.linkID, day: Int64(Timestamp.utcDay(millis: e.click.timeMillis)), hash: hash)
+            let hour = Self.floorDiv(e.click.timeMillis, 3_600_000)
+            if let known = firstHour[v], known <= hour { continue }
+            firstHour[v] = hour
+        }
+        guard !firstHour.isEmpty else { return [:] }
+        let candidates = Array(firstHour.keys)
+        // A DATE compares with text of the same form (a DATETIME parameter would make the row comparison miss).
+        func day(_ v: Visitor) -> DBValue { .text(Timestamp.dayText(Int(v.day))) }
+        for chunk in stride(from: 0, to: candidates.count, by: 256).map({ candidates[$0..<min($0 + 256, candidates.count)] }) {
+            var params: [DBValue] = []
+            for v in chunk { params += [.int(v.link), day(v), .bytes(v.hash)] }
+            let seen = try db.execute("SELECT link_id, DATEDIFF(day, '1970-01-01'), visitor_hash FROM click_visitors WHERE (link_id, day, visitor_hash) IN ("
+                                      + Array(repeating: "(?, ?, ?)", count: chunk.count).joined(separator: ", ") + ")", params).rows
+            for r in seen {
+                guard let link = r[0].int, let d = r[1].int, let hash = r[2].bytes else { continue }
+                firstHour[Visitor(link: link, day: d, hash: hash)] = nil
             }
         }
-        let rows = counts.sorted { ($0.key.link, $0.key.hour, $0.key.dimension, $0.key.value) < ($1.key.link, $1.key.hour, $1.key.dimension, $1.key.value) }
-        try insertRows(rows, sizes: [64, 16, 4, 1], columns: 5, into: "INSERT INTO click_rollups (link_id, dimension, value, hour, clicks) VALUES ",
-                       suffix: " ON DUPLICATE KEY UPDATE clicks = clicks + VALUES(clicks)") { key, n in
-            [.int(key.link), .text(key.dimension), .text(key.value), .date(Timestamp.date(millis: key.hour * 3_600_000)), .int(n)]
+        // A plain INSERT: were another writer to record the same visitor meanwhile, this batch fails and is retried.
+        try insertRows(Array(firstHour.keys), sizes: [256, 64, 16, 4, 1], columns: 3,
+                       into: "INSERT INTO click_visitors (link_id, day, visitor_hash) VALUES ") { v in [.int(v.link), day(v), .bytes(v.hash)] }
+        return firstHour
+    }
+
+    static func floorDiv(_ a: Int64, _ b: Int64) -> Int64 { a >= 0 ? a / b : (a - b + 1) / b }
+
+    /// Adds the batch's counts to the hourly rollups, one row per link, hour, dimension and value: every click
+    /// under `total` and under its value in each `ClickDimension` (people in `clicks`, bots in `bots`), and the
+    /// batch's new visitors under `uniques`.
+    private func rollUp(_ clicks: [EnrichedClick], newVisitors: [Visitor: Int64]) throws(StoreError) {
+        var counts: [Key: (people: Int64, bots: Int64)] = [:]
+        func count(_ key: Key, bot: Bool) {
+            var n = counts[key] ?? (0, 0)
+            if bot { n.bots += 1 } else { n.people += 1 }
+            counts[key] = n
         }
+        for e in clicks {
+            let hour = Self.floorDiv(e.click.timeMillis, 3_600_000)
+            let bot = e.agent.isBot
+            count(Key(link: e.click.linkID, hour: hour, dimension: "total", value: ""), bot: bot)
+            for dimension in ClickDimension.allCases {
+                guard let value = dimension.value(of: e) else { continue }
+                count(Key(link: e.click.linkID, hour: hour, dimension: dimension.rawValue, value: value), bot: bot)
+            }
+        }
+        for (visitor, hour) in newVisitors { count(Key(link: visitor.link, hour: hour, dimension: "uniques", value: ""), bot: false) }
+        let rows = counts.sorted { ($0.key.link, $0.key.hour, $0.key.dimension, $0.key.value) < ($1.key.link, $1.key.hour, $1.key.dimension, $1.key.value) }
+        try insertRows(rows, sizes: [64, 16, 4, 1], columns: 6, into: "INSERT INTO click_rollups (link_id, dimension, value, hour, clicks, bots) VALUES ",
+                       suffix: " ON DUPLICATE KEY UPDATE clicks = clicks + VALUES(clicks), bots = bots + VALUES(bots)") { key, n in
+            [.int(key.link), .text(key.dimension), .text(key.value), .date(Timestamp.date(millis: key.hour * 3_600_000)), .int(n.people), .int(n.bots)]
+        }
+    }
+
+    /// Drops the visitor sets of UTC days before `day` minus one: their salts are gone, so no later click can
+    /// meet them again. Returns the rows deleted.
+    @discardableResult
+    public func forgetVisitors(before now: Date) throws(StoreError) -> Int64 {
+        try db.execute("DELETE FROM click_visitors WHERE day < DATE_SUB(DATE(?), INTERVAL 1 DAY)", [.date(now)]).affectedRows
     }
 
     public func salt(forDay day: String) throws(StoreError) -> [UInt8] {
@@ -138,47 +185,69 @@ public final class MariaDBClicks: ClickStore, ClickReader {
 
     // MARK: Reading
 
-    public func clickCount(linkID: Int64) throws(StoreError) -> Int64 {
-        try db.execute("SELECT COALESCE(SUM(clicks), 0) FROM click_rollups WHERE link_id = ? AND dimension = 'total'",
-                       [.int(linkID)], isRead: true).rows.first?[0].int ?? 0
+    public func totals(linkID: Int64) throws(StoreError) -> ClickTotals {
+        var totals = ClickTotals(clicks: 0, bots: 0, uniques: 0)
+        for r in try db.execute(
+            "SELECT dimension, SUM(clicks), SUM(bots) FROM click_rollups WHERE link_id = ? AND dimension IN ('total', 'uniques') AND value = '' GROUP BY dimension",
+            [.int(linkID)], isRead: true).rows {
+            switch r[0].text {
+            case "total": (totals.clicks, totals.bots) = (r[1].int ?? 0, r[2].int ?? 0)
+            case "uniques": totals.uniques = r[1].int ?? 0
+            default: break
+            }
+        }
+        return totals
     }
 
-    public func clicks(linkID: Int64, after cursor: ClickCursor?, limit: Int) throws(StoreError) -> [StoredClick] {
+    static let storedColumns = "id, clicked_at, ip, user_agent, referer, device, os, os_version, browser, browser_version, country, region, city, via_qr"
+
+    public func clicks(linkID: Int64, after cursor: ClickCursor?, limit: Int, bots: Bool) throws(StoreError) -> [StoredClick] {
+        let people = bots ? "" : " AND is_bot = 0"
         let rows: [[DBValue]]
         if let cursor {
             let at = DBValue.date(Timestamp.date(millis: cursor.millis))
             rows = try db.execute(
                 """
-                SELECT id, clicked_at, ip, user_agent, referer FROM clicks
-                WHERE link_id = ? AND (clicked_at < ? OR (clicked_at = ? AND id < ?))
+                SELECT \(Self.storedColumns) FROM clicks
+                WHERE link_id = ? AND (clicked_at < ? OR (clicked_at = ? AND id < ?))\(people)
                 ORDER BY clicked_at DESC, id DESC LIMIT ?
                 """, [.int(linkID), at, at, .int(cursor.id), .int(Int64(limit))], isRead: true).rows
         } else {
             rows = try db.execute(
-                "SELECT id, clicked_at, ip, user_agent, referer FROM clicks WHERE link_id = ? ORDER BY clicked_at DESC, id DESC LIMIT ?",
+                "SELECT \(Self.storedColumns) FROM clicks WHERE link_id = ?\(people) ORDER BY clicked_at DESC, id DESC LIMIT ?",
                 [.int(linkID), .int(Int64(limit))], isRead: true).rows
         }
         return rows.compactMap { r in
             guard let id = r[0].int, let at = r[1].date else { return nil }
-            return StoredClick(id: id, at: at, ip: r[2].text ?? "", userAgent: r[3].text ?? "", referer: r[4].text ?? "")
+            let agent = UserAgentInfo(device: UserAgentInfo.Device(rawValue: r[5].text ?? "") ?? .other, os: r[6].text ?? "",
+                                      osVersion: r[7].text ?? "", browser: r[8].text ?? "", browserVersion: r[9].text ?? "")
+            return StoredClick(id: id, at: at, ip: r[2].text ?? "", userAgent: r[3].text ?? "", referer: r[4].text ?? "", agent: agent,
+                               geo: GeoLocation(country: r[10].text ?? "", region: r[11].text ?? "", city: r[12].text ?? ""),
+                               viaQR: r[13].int == 1)
         }
     }
 
-    public func hourly(linkID: Int64, from: Date, to: Date) throws(StoreError) -> [(hour: Date, clicks: Int64)] {
-        try db.execute(
-            "SELECT hour, clicks FROM click_rollups WHERE link_id = ? AND dimension = 'total' AND value = '' AND hour >= ? AND hour < ? ORDER BY hour",
-            [.int(linkID), .date(from), .date(to)], isRead: true).rows.compactMap { r in
-            guard let hour = r[0].date, let n = r[1].int else { return nil }
-            return (hour, n)
-        }
-    }
-
-    public func breakdown(linkID: Int64, dimension: ClickDimension, from: Date, to: Date, limit: Int) throws(StoreError) -> [(value: String, clicks: Int64)] {
+    public func hourly(linkID: Int64, from: Date, to: Date, bots: Bool) throws(StoreError) -> [ClickSeries.Hour] {
         try db.execute(
             """
-            SELECT value, SUM(clicks) AS n FROM click_rollups
+            SELECT hour, SUM(CASE WHEN dimension = 'total' THEN clicks\(bots ? " + bots" : "") ELSE 0 END),
+                   SUM(CASE WHEN dimension = 'uniques' THEN clicks ELSE 0 END)
+            FROM click_rollups WHERE link_id = ? AND dimension IN ('total', 'uniques') AND value = '' AND hour >= ? AND hour < ?
+            GROUP BY hour ORDER BY hour
+            """,
+            [.int(linkID), .date(from), .date(to)], isRead: true).rows.compactMap { r in
+            guard let hour = r[0].date, let n = r[1].int, let u = r[2].int else { return nil }
+            return ClickSeries.Hour(hour: hour, clicks: n, uniques: u)
+        }
+    }
+
+    public func breakdown(linkID: Int64, dimension: ClickDimension, from: Date, to: Date, limit: Int,
+                          bots: Bool) throws(StoreError) -> [(value: String, clicks: Int64)] {
+        try db.execute(
+            """
+            SELECT value, SUM(clicks\(bots ? " + bots" : "")) AS n FROM click_rollups
             WHERE link_id = ? AND dimension = ? AND hour >= ? AND hour < ?
-            GROUP BY value ORDER BY n DESC, value LIMIT ?
+            GROUP BY value HAVING n > 0 ORDER BY n DESC, value LIMIT ?
             """, [.int(linkID), .text(dimension.rawValue), .date(from), .date(to), .int(Int64(limit))], isRead: true).rows.compactMap { r in
             guard let value = r[0].text, let n = r[1].int else { return nil }
             return (value, n)

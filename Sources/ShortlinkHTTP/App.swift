@@ -104,7 +104,7 @@ public final class ShortlinkApp {
         }
         return ClickRecord(timeMillis: visit.nowMillis, linkID: linkID, domainID: links.domainID, code: code, status: status,
                            ip: visit.clientAddress, userAgent: visit.userAgent, referer: visit.referrer, query: visit.query,
-                           location: location ?? "", doNotTrack: visit.doNotTrack)
+                           location: location ?? "", doNotTrack: visit.doNotTrack, viaQR: visit.isQRScan)
     }
 
     /// The response for an engine's answer: a redirect as decided, a page as the client negotiates it.

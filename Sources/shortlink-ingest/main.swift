@@ -1,5 +1,6 @@
 import ArgumentParser
 import ClickSpool
+import Enrichment
 import Foundation
 import Logging
 import MariaDBStore
@@ -39,7 +40,8 @@ struct Ingest: ParsableCommand {
         }
         let store = services.clicks
         let ingest = IngestService(source: SpoolDirectory(directory: config.spoolDir), store: store, clock: services.clock, logger: logger,
-                                   addresses: config.clickAddresses)
+                                   addresses: config.clickAddresses, userAgents: VisitorData.userAgents(config, logger: logger),
+                                   geo: VisitorData.geo(config, logger: logger))
         let notifier = SystemdNotifier()
         notifier.notify("READY=1")
         logger.info("ingesting", metadata: ["spool": "\(config.spoolDir)"])
@@ -53,9 +55,10 @@ struct Ingest: ParsableCommand {
                 do {
                     let added = try store.ensurePartitions(now: now)
                     if !added.isEmpty { logger.info("click partitions added", metadata: ["partitions": "\(added.joined(separator: ","))"]) }
+                    try store.forgetVisitors(before: now)
                     partitionsCheckedAt = now
                 } catch {
-                    logger.warning("click partitions not checked", metadata: ["error": "\(error)"])
+                    logger.warning("click partitions and visitor sets not maintained", metadata: ["error": "\(error)"])
                 }
             }
             do {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import ClickSpool
+import Enrichment
 import Foundation
 import LinkDomain
 import Logging
@@ -17,7 +18,7 @@ struct ShortlinkCtl: ParsableCommand {
         commandName: "shortlinkctl",
         abstract: "Operate a shortlink installation (reads SHORTLINK_* settings like shortlinkd).",
         subcommands: [Migrate.self, CreateAdmin.self, CreateKey.self, SetPassword.self, SendMail.self, Check.self, Paths.self,
-                      Routes.self, ReservedLinks.self, Status.self])
+                      Routes.self, ReservedLinks.self, Status.self, Classify.self])
 }
 
 /// Loads the config and logging, or exits with one clear line.
@@ -129,6 +130,48 @@ struct Status: ParsableCommand {
                   + (lag.oldestPendingAt.map { "\(Timestamp.format($0)) (\(String(format: "%.1f", secondsBehind)) s behind)" } ?? "none"))
         }
         if (heartbeatAge ?? .infinity) > staleAfter || secondsBehind > staleAfter { throw ExitCode(1) }
+    }
+}
+
+struct Classify: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Show what the ingester makes of visitors: each User-Agent line on standard input, or the addresses given.",
+        discussion: "Uses the same data sets as shortlink-ingest (SHORTLINK_UA_REGEXES, SHORTLINK_BOT_PATTERNS, SHORTLINK_GEOIP_DB).")
+
+    @Flag(help: "One JSON object per line instead of columns.")
+    var json = false
+
+    @Argument(help: "IP addresses to look up in the GeoIP database instead of reading user agents.")
+    var addresses: [String] = []
+
+    func run() throws {
+        let (config, logger) = setup()
+        if !addresses.isEmpty {
+            guard let geo = VisitorData.geo(config, logger: logger) else { throw ExitCode(1) }
+            for address in addresses {
+                let place = geo.locate(address)
+                emit(["address": address, "country": place?.country ?? "", "region": place?.region ?? "", "city": place?.city ?? ""],
+                     columns: [address, place?.country ?? "-", place?.region ?? "-", place?.city ?? "-"])
+            }
+            return
+        }
+        guard let classifier = VisitorData.userAgents(config, logger: logger) else { throw ExitCode(1) }
+        while let line = readLine(strippingNewline: true) {
+            let a = classifier.classify(line)
+            emit(["userAgent": line, "device": a.device.rawValue, "os": a.os, "osVersion": a.osVersion, "browser": a.browser,
+                  "browserVersion": a.browserVersion],
+                 columns: [a.device.rawValue, a.os + (a.osVersion.isEmpty ? "" : " " + a.osVersion),
+                           a.browser + (a.browserVersion.isEmpty ? "" : " " + a.browserVersion), line])
+        }
+    }
+
+    private func emit(_ fields: [String: String], columns: [String]) {
+        if json {
+            let data = (try? JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
+            print(String(decoding: data, as: UTF8.self))
+        } else {
+            print(columns.joined(separator: "\t"))
+        }
     }
 }
 

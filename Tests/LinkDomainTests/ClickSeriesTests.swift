@@ -9,20 +9,21 @@ import Testing
 
     @Test func daysAreTheViewersDaysAcrossTheAutumnChange() {
         // Paris leaves summer time on 2026-10-25 at 03:00 (01:00 UTC): that day has 25 hours.
-        var hourly: [(hour: Date, clicks: Int64)] = []
+        var hourly: [ClickSeries.Hour] = []
         var t = Self.utc("2026-10-24T22:00:00Z")  // Paris midnight of the 25th
         while t < Self.utc("2026-10-26T23:00:00Z") {
-            hourly.append((t, 1))
+            hourly.append(ClickSeries.Hour(hour: t, clicks: 1, uniques: 1))
             t = t.addingTimeInterval(3600)
         }
         let points = ClickSeries.points(hourly: hourly, from: Self.utc("2026-10-24T22:00:00Z"), to: Self.utc("2026-10-26T23:00:00Z"),
                                         interval: .day, in: Self.paris)
         #expect(points.map(\.start) == [Self.utc("2026-10-24T22:00:00Z"), Self.utc("2026-10-25T23:00:00Z")])
         #expect(points.map(\.clicks) == [25, 24])
+        #expect(points.map(\.uniques) == [25, 24])
     }
 
     @Test func theSameHoursAreOtherDaysInUTC() {
-        let hourly: [(hour: Date, clicks: Int64)] = [(Self.utc("2026-10-24T22:00:00Z"), 5), (Self.utc("2026-10-25T01:00:00Z"), 2)]
+        let hourly: [ClickSeries.Hour] = [ClickSeries.Hour(hour: Self.utc("2026-10-24T22:00:00Z"), clicks: 5), ClickSeries.Hour(hour: Self.utc("2026-10-25T01:00:00Z"), clicks: 2)]
         let utc = ClickSeries.points(hourly: hourly, from: Self.utc("2026-10-24T00:00:00Z"), to: Self.utc("2026-10-26T00:00:00Z"),
                                      interval: .day, in: TimeZone(identifier: "UTC")!)
         #expect(utc.map(\.clicks) == [5, 2])
@@ -41,8 +42,8 @@ import Testing
     }
 
     @Test func hoursOutsideTheRangeAreLeftOut() {
-        let hourly: [(hour: Date, clicks: Int64)] = [(Self.utc("2026-01-01T00:00:00Z"), 1), (Self.utc("2026-01-01T05:00:00Z"), 1),
-                                                     (Self.utc("2026-01-01T06:00:00Z"), 1)]
+        let hourly: [ClickSeries.Hour] = [ClickSeries.Hour(hour: Self.utc("2026-01-01T00:00:00Z"), clicks: 1), ClickSeries.Hour(hour: Self.utc("2026-01-01T05:00:00Z"), clicks: 1),
+                                                     ClickSeries.Hour(hour: Self.utc("2026-01-01T06:00:00Z"), clicks: 1)]
         let points = ClickSeries.points(hourly: hourly, from: Self.utc("2026-01-01T01:00:00Z"), to: Self.utc("2026-01-01T06:00:00Z"),
                                         interval: .hour, in: TimeZone(identifier: "UTC")!)
         #expect(points.count == 5 && points.map(\.clicks).reduce(0, +) == 1)

@@ -206,7 +206,7 @@ import Testing
 
     func ingest(_ alias: String, linkID: Int64, count: Int) {
         for n in 0..<count {
-            clicks.clicks.append(ClickRecord(timeMillis: 1_800_000_000_000 + Int64(n % 3) * 1000, linkID: linkID, domainID: 1, code: alias,
+            clicks.add(ClickRecord(timeMillis: 1_800_000_000_000 + Int64(n % 3) * 1000, linkID: linkID, domainID: 1, code: alias,
                                              status: 302, ip: "192.0.2.\(n)", userAgent: "UA \(n)", referer: ""))
         }
     }
@@ -246,7 +246,7 @@ import Testing
         let id = try #require(store.links.values.first { $0.code == alias }?.id)
         for (n, (hoursAgo, ref, query)) in [(1, "https://news.example/a", "utm_source=nl"), (2, "https://news.example/b", ""),
                                              (30, "", "utm_source=nl")].enumerated() {
-            clicks.clicks.append(ClickRecord(timeMillis: Timestamp.millis(clock.now) - Int64(hoursAgo) * 3_600_000, linkID: id, domainID: 1,
+            clicks.add(ClickRecord(timeMillis: Timestamp.millis(clock.now) - Int64(hoursAgo) * 3_600_000, linkID: id, domainID: 1,
                                              code: alias, status: 302, ip: "192.0.2.\(n)", userAgent: "UA", referer: ref, query: query))
         }
         let (free, _) = send("GET", "/api/v1/urls/\(alias)/analytics/timeseries", key: Self.writer)
@@ -270,7 +270,7 @@ import Testing
         ("timeseries?from=yesterday", "from"), ("timeseries?from=2027-01-10T00:00:00Z&to=2027-01-09T00:00:00Z", "from"),
         ("timeseries?interval=hour&from=2026-11-01T00:00:00Z&to=2027-01-01T00:00:00Z", "from"),
         ("timeseries?from=2025-01-01T00:00:00Z&to=2025-02-01T00:00:00Z", "from"),  // before the pro plan's 365 days
-        ("breakdown?dimension=country", "dimension"), ("breakdown?dimension=referrer&limit=0", "limit"),
+        ("breakdown?dimension=city", "dimension"), ("breakdown?dimension=referrer&limit=0", "limit"),
     ])
     func badParametersAre400NamingThem(_ query: String, _ field: String) throws {
         let alias = create()

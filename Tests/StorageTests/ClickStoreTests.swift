@@ -48,6 +48,71 @@ import Testing
         #expect(try store.offsets().isEmpty)
     }
 
+    /// The raw column behind each rollup dimension.
+    static let columns: [ClickDimension: String] = [
+        .referrer: "referrer_host", .utmSource: "utm_source", .utmMedium: "utm_medium", .utmCampaign: "utm_campaign",
+        .country: "country", .device: "device", .os: "os", .browser: "browser", .source: "IF(via_qr = 1, 'qr', 'link')",
+    ]
+
+    @Test func rollupsEqualTheRawRowsAfterRandomTraffic() throws {
+        let db = try TestEnvironment.freshDatabase()
+        let store = MariaDBClicks(connection: db)
+        try store.ensurePartitions(now: now)
+        var rng = SystemRandomNumberGenerator()
+        let agents = [UserAgentInfo(device: .desktop, os: "Windows", osVersion: "10", browser: "Chrome", browserVersion: "120"),
+                      UserAgentInfo(device: .mobile, os: "iOS", osVersion: "17", browser: "Mobile Safari", browserVersion: "17"),
+                      UserAgentInfo(device: .bot, browser: "Googlebot", browserVersion: "2"), UserAgentInfo(device: .other)]
+        let places = [GeoLocation(country: "DE", region: "Bavaria", city: "Munich"), GeoLocation(country: "JP"), GeoLocation(country: "")]
+        var offset: Int64 = 0
+        for _ in 0..<6 {
+            let batch: [EnrichedClick] = (0..<Int.random(in: 50...400, using: &rng)).map { _ in
+                var c = click(Int.random(in: 0..<40, using: &rng), link: Int64.random(in: 1...4, using: &rng),
+                              at: 1_800_000_000_000 + Int64.random(in: 0..<(3 * 86_400_000), using: &rng))
+                c.query = ["", "utm_source=nl&utm_medium=mail", "utm_campaign=spring", "dnt=1"].randomElement(using: &rng)!
+                c.viaQR = Bool.random(using: &rng)
+                c.doNotTrack = Int.random(in: 0..<10, using: &rng) == 0
+                return ClickEnrichment.enrich(c, salt: Array(repeating: UInt8(c.timeMillis / 86_400_000 % 256), count: 32), addresses: .truncated,
+                                              agent: agents.randomElement(using: &rng)!, geo: places.randomElement(using: &rng)!)
+            }
+            try store.ingest(batch, file: "r", from: offset, to: offset + 100, now: now)
+            offset += 100
+        }
+        let raw = try count(db, "SELECT COUNT(*) FROM clicks")
+        #expect(try count(db, "SELECT SUM(clicks) + SUM(bots) FROM click_rollups WHERE dimension = 'total'") == raw)
+        for (dimension, column) in Self.columns {
+            for bot in [0, 1] {
+                let rolled = try db.execute(
+                    "SELECT link_id, value, SUM(\(bot == 1 ? "bots" : "clicks")) FROM click_rollups WHERE dimension = ? GROUP BY link_id, value HAVING SUM(\(bot == 1 ? "bots" : "clicks")) > 0",
+                    [.text(dimension.rawValue)], isRead: true).rows.map { "\($0[0].int!) \($0[1].text!) \($0[2].int!)" }.sorted()
+                let filter = dimension.rawValue.hasPrefix("utm_") ? " AND \(column) <> ''" : ""
+                let counted = try db.execute(
+                    "SELECT link_id, \(column) AS v, COUNT(*) FROM clicks WHERE is_bot = ?\(filter) GROUP BY link_id, v",
+                    [.int(Int64(bot))], isRead: true).rows.map { "\($0[0].int!) \($0[1].text!) \($0[2].int!)" }.sorted()
+                #expect(rolled == counted, "\(dimension) bots=\(bot)")
+            }
+        }
+        // Unique visitors: each tracked person once per link and UTC day.
+        let uniques = try count(db, "SELECT COUNT(*) FROM (SELECT DISTINCT link_id, DATE(clicked_at), visitor_hash FROM clicks WHERE is_bot = 0 AND visitor_hash IS NOT NULL) v")
+        #expect(try count(db, "SELECT SUM(clicks) FROM click_rollups WHERE dimension = 'uniques'") == uniques)
+        let totals = try (1...4).map { try store.totals(linkID: Int64($0)) }
+        #expect(totals.reduce(0) { $0 + $1.uniques } == uniques)
+        #expect(totals.reduce(0) { $0 + $1.clicks + $1.bots } == raw)
+        #expect(totals.reduce(0) { $0 + $1.bots } == (try count(db, "SELECT COUNT(*) FROM clicks WHERE is_bot = 1")))
+        // The reader: bots only when asked for; hourly uniques sum to the link's.
+        let week = (Date(timeIntervalSince1970: 1_799_900_000), Date(timeIntervalSince1970: 1_800_400_000))
+        let people = try store.breakdown(linkID: 1, dimension: .device, from: week.0, to: week.1, limit: 10, bots: false)
+        let everyone = try store.breakdown(linkID: 1, dimension: .device, from: week.0, to: week.1, limit: 10, bots: true)
+        #expect(!people.contains { $0.value == "bot" } && everyone.contains { $0.value == "bot" })
+        #expect(everyone.reduce(0) { $0 + $1.clicks } == totals[0].clicks + totals[0].bots)
+        let hours = try store.hourly(linkID: 1, from: week.0, to: week.1, bots: false)
+        #expect(hours.reduce(0) { $0 + $1.uniques } == totals[0].uniques && hours.reduce(0) { $0 + $1.clicks } == totals[0].clicks)
+        let listed = try store.clicks(linkID: 1, after: nil, limit: 1000, bots: false)
+        #expect(Int64(listed.count) == totals[0].clicks && listed.allSatisfy { !$0.agent.isBot })
+        // Visitor sets of days whose salt is gone are dropped.
+        #expect(try store.forgetVisitors(before: Date(timeIntervalSince1970: 1_800_000_000 + 3 * 86_400)) > 0)
+        #expect(try count(db, "SELECT COUNT(*) FROM click_visitors WHERE day < '2027-01-16'") == 0)
+    }
+
     @Test func aFailingBatchLeavesNeitherRowsNorOffset() throws {
         let db = try TestEnvironment.freshDatabase()
         let store = MariaDBClicks(connection: db)

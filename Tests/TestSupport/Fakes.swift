@@ -263,37 +263,48 @@ public final class InMemoryClicks: ClickStore, ClickReader {
     public func forget(files: [String]) throws(StoreError) { for f in files { fileOffsets[f] = nil } }
     public func saveStatus(_ status: IngestStatus) throws(StoreError) { saved = status }
     public func status() throws(StoreError) -> IngestStatus? { saved }
-    public func clickCount(linkID: Int64) throws(StoreError) -> Int64 { Int64(clicks.filter { $0.linkID == linkID }.count) }
-    public func hourly(linkID: Int64, from: Date, to: Date) throws(StoreError) -> [(hour: Date, clicks: Int64)] {
-        var counts: [Int64: Int64] = [:]
-        for c in clicks where c.linkID == linkID { counts[c.timeMillis / 3_600_000 * 3_600_000, default: 0] += 1 }
-        return counts.keys.sorted().map { (Date(timeIntervalSince1970: Double($0) / 1000), counts[$0]!) }
-            .filter { $0.0 >= from && $0.0 < to }
+    /// Stores a click as the ingester would have enriched it (a person on a desktop unless `agent` says else).
+    public func add(_ click: ClickRecord, agent: UserAgentInfo = UserAgentInfo(device: .desktop), geo: GeoLocation? = nil) {
+        clicks.append(click)
+        enriched.append(ClickEnrichment.enrich(click, salt: Array(repeating: 7, count: 32), addresses: .full, agent: agent, geo: geo))
     }
-    /// Derived as the ingester would (referrer host, UTM parameters), from the stored clicks.
-    public func breakdown(linkID: Int64, dimension: ClickDimension, from: Date, to: Date, limit: Int) throws(StoreError) -> [(value: String, clicks: Int64)] {
+    /// Reads go over `enriched`, counted as the rollups count them (the same `ClickDimension` values).
+    private func counted(_ linkID: Int64, bots: Bool) -> [EnrichedClick] {
+        enriched.filter { $0.click.linkID == linkID && (bots || !$0.agent.isBot) }
+    }
+    private static func hour(_ e: EnrichedClick) -> Date { Date(timeIntervalSince1970: Double(e.click.timeMillis / 3_600_000 * 3_600)) }
+    /// The first click of each tracked person per UTC day: the clicks that count as unique visitors.
+    private func firstVisits(_ linkID: Int64) -> [EnrichedClick] {
+        var seen: Set<String> = []
+        return counted(linkID, bots: false).sorted { $0.click.timeMillis < $1.click.timeMillis }.filter { e in
+            guard let hash = e.visitorHash else { return false }
+            return seen.insert("\(e.click.timeMillis / 86_400_000)-\(hash)").inserted
+        }
+    }
+    public func totals(linkID: Int64) throws(StoreError) -> ClickTotals {
+        let all = counted(linkID, bots: true)
+        let bots = Int64(all.filter(\.agent.isBot).count)
+        return ClickTotals(clicks: Int64(all.count) - bots, bots: bots, uniques: Int64(firstVisits(linkID).count))
+    }
+    public func hourly(linkID: Int64, from: Date, to: Date, bots: Bool) throws(StoreError) -> [ClickSeries.Hour] {
+        var counts: [Date: ClickSeries.Hour] = [:]
+        for e in counted(linkID, bots: bots) { counts[Self.hour(e), default: .init(hour: Self.hour(e), clicks: 0)].clicks += 1 }
+        for e in firstVisits(linkID) { counts[Self.hour(e), default: .init(hour: Self.hour(e), clicks: 0)].uniques += 1 }
+        return counts.values.filter { $0.hour >= from && $0.hour < to }.sorted { $0.hour < $1.hour }
+    }
+    public func breakdown(linkID: Int64, dimension: ClickDimension, from: Date, to: Date, limit: Int,
+                          bots: Bool) throws(StoreError) -> [(value: String, clicks: Int64)] {
         var counts: [String: Int64] = [:]
-        for c in clicks where c.linkID == linkID {
-            let at = Date(timeIntervalSince1970: Double(c.timeMillis / 3_600_000 * 3_600))
-            guard at >= from && at < to else { continue }
-            let utm = ClickEnrichment.utmParameters(c.query)
-            let value: String
-            switch dimension {
-            case .referrer: value = ClickEnrichment.referrerHost(c.referer)
-            case .utmSource: value = utm.source
-            case .utmMedium: value = utm.medium
-            case .utmCampaign: value = utm.campaign
-            }
-            if dimension != .referrer && value.isEmpty { continue }
-            counts[value, default: 0] += 1
+        for e in counted(linkID, bots: bots) where Self.hour(e) >= from && Self.hour(e) < to {
+            if let value = dimension.value(of: e) { counts[value, default: 0] += 1 }
         }
         return counts.map { ($0.key, $0.value) }.sorted { ($1.1, $0.0) < ($0.1, $1.0) }.prefix(limit).map { $0 }
     }
     /// Row ids are positions in `clicks`, from 1.
-    public func clicks(linkID: Int64, after cursor: ClickCursor?, limit: Int) throws(StoreError) -> [StoredClick] {
-        let stored = clicks.enumerated().filter { $0.element.linkID == linkID }.map { i, c in
-            StoredClick(id: Int64(i + 1), at: Date(timeIntervalSince1970: Double(c.timeMillis) / 1000), ip: c.ip,
-                        userAgent: c.userAgent, referer: c.referer)
+    public func clicks(linkID: Int64, after cursor: ClickCursor?, limit: Int, bots: Bool) throws(StoreError) -> [StoredClick] {
+        let stored = enriched.enumerated().filter { $0.element.click.linkID == linkID && (bots || !$0.element.agent.isBot) }.map { i, e in
+            StoredClick(id: Int64(i + 1), at: Date(timeIntervalSince1970: Double(e.click.timeMillis) / 1000), ip: e.click.ip,
+                        userAgent: e.click.userAgent, referer: e.click.referer, agent: e.agent, geo: e.geo, viaQR: e.click.viaQR)
         }
         let ordered = stored.sorted { ($0.at, $0.id) > ($1.at, $1.id) }
         let after = cursor.map { cur in

@@ -34,8 +34,17 @@ class Response:
         return f"<{self.status} {self.headers.get('content-type')} {self.body[:200]!r}>"
 
 
+# A browser's User-Agent on every request that names none: a request without one is a program, which the
+# ingester counts as a bot. A test that means to send none passes {"User-Agent": None}.
+BROWSER_UA = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"
+
+
 def request(method, url, headers=None, body=None, timeout=10, source=None):
     """One request, never following redirects; `source` picks the client address (another 127.x.y.z)."""
+    headers = dict(headers or {})
+    if not any(k.lower() == "user-agent" for k in headers):
+        headers["User-Agent"] = BROWSER_UA
+    headers = {k: v for k, v in headers.items() if v is not None}
     u = urllib.parse.urlsplit(url)
     source_address = (source, 0) if source else None
     if u.scheme == "https":
@@ -154,7 +163,7 @@ class Load:
         conn = http.client.HTTPConnection(u.hostname, u.port, timeout=10)
         while not self._stop.is_set():
             try:
-                conn.request("GET", u.path)
+                conn.request("GET", u.path, headers={"User-Agent": BROWSER_UA})
                 r = conn.getresponse()
                 r.read()
                 with self._lock:

@@ -14,7 +14,8 @@ def ingested_count(link_id):
 
 
 def rolled_up(link_id):
-    return int(sql(f"SELECT COALESCE(SUM(clicks), 0) FROM click_rollups WHERE link_id = {int(link_id)} AND dimension = 'total'")[0][0])
+    """The link's clicks in the rollups, people's and bots'."""
+    return int(sql(f"SELECT COALESCE(SUM(clicks + bots), 0) FROM click_rollups WHERE link_id = {int(link_id)} AND dimension = 'total'")[0][0])
 
 
 def link_id(alias):
@@ -62,8 +63,69 @@ def test_where_a_click_came_from_is_kept_and_rolled_up(api):
     assert row == ["mail.example.org", "news letter", "email", "spring", "https://example.com/campaign", "0", "1"]
     lid = link_id(alias)
     dims = sql(f"SELECT dimension, value, SUM(clicks) FROM click_rollups WHERE link_id = {lid} GROUP BY dimension, value ORDER BY dimension")
-    assert dims == [["referrer", "mail.example.org", "1"], ["total", "", "1"], ["utm_campaign", "spring", "1"],
-                    ["utm_medium", "email", "1"], ["utm_source", "news letter", "1"]]
+    # "Campaign/1" is no browser uap-core knows, nor a listed crawler; 127.0.0.1 is in no GeoIP range.
+    assert dims == [["browser", "", "1"], ["country", "", "1"], ["device", "other", "1"], ["os", "", "1"],
+                    ["referrer", "mail.example.org", "1"], ["source", "link", "1"], ["total", "", "1"], ["uniques", "", "1"],
+                    ["utm_campaign", "spring", "1"], ["utm_medium", "email", "1"], ["utm_source", "news letter", "1"]]
+
+
+IPHONE = ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
+          "Version/17.1 Mobile/15E148 Safari/604.1")
+WINDOWS = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36"
+
+
+def breakdown(api, alias, dimension, extra=""):
+    r = api.call("GET", f"/api/v1/urls/{alias}/analytics/breakdown?dimension={dimension}{extra}")
+    assert r.status == 200, r
+    return {i["value"]: i["clicks"] for i in r.json()["items"]}
+
+
+def test_device_place_and_qr_scans_are_derived_and_broken_down(api):
+    """The tests' GeoIP database (Tests/e2e/data/make_test_geo.py) puts 127.1/16 in Munich, 127.2/16 in Tokyo."""
+    alias = api.create(longUrl="https://example.com/enriched").json()["alias"]
+    assert request("GET", f"{HTTP}/{alias}?qr=1", {"User-Agent": IPHONE}, source="127.1.0.9").status == 302
+    assert request("GET", f"{HTTP}/{alias}", {"User-Agent": WINDOWS}, source="127.2.0.9").status == 302
+    assert request("GET", f"{HTTP}/{alias}", {"User-Agent": WINDOWS}, source="127.2.0.9").status == 302
+    assert wait_for(lambda: len(click_row(alias, "id")) == 3, timeout=10)
+    rows = click_row(alias, "device, os, os_version, browser, browser_version, is_bot, country, region, city, via_qr, ip")
+    assert rows[0] == ["mobile", "iOS", "17", "Mobile Safari", "17", "0", "DE", "Bavaria", "Munich", "1", "127.1.0.0"]
+    assert rows[1] == ["desktop", "Windows", "10", "Chrome", "120", "0", "JP", "Tokyo", "Tokyo", "0", "127.2.0.0"]
+    assert breakdown(api, alias, "country") == {"JP": 2, "DE": 1}
+    assert breakdown(api, alias, "device") == {"desktop": 2, "mobile": 1}
+    assert breakdown(api, alias, "os") == {"Windows": 2, "iOS": 1}
+    assert breakdown(api, alias, "browser") == {"Chrome": 2, "Mobile Safari": 1}
+    assert breakdown(api, alias, "source") == {"link": 2, "qr": 1}
+    body = api.call("GET", f"/api/v1/urls/{alias}/analytics").json()
+    assert body["clickCount"] == 3 and body["uniqueVisitors"] == 2 and body["botClicks"] == 0
+    newest = body["analytics"][0]
+    assert (newest["device"], newest["os"], newest["browser"], newest["country"], newest["city"], newest["source"]) == \
+        ("desktop", "Windows 10", "Chrome 120", "JP", "Tokyo", "link")
+    series = api.call("GET", f"/api/v1/urls/{alias}/analytics/timeseries?interval=hour").json()
+    assert series["total"] == 3 and series["uniques"] == 2
+
+
+def test_bots_and_link_previews_are_left_out_unless_asked_for(api):
+    alias = api.create(longUrl="https://example.com/previewed").json()["alias"]
+    fetchers = ["Slackbot-LinkExpanding 1.0 (+https://api.slack.com/robots)",
+                "facebookexternalhit/1.1 (+http://www.facebook.com/externalhit_uatext.php)",
+                "Mozilla/5.0 (compatible; Discordbot/2.0; +https://discordapp.com)", "TelegramBot (like TwitterBot)",
+                "WhatsApp/2.23.20.0 A", "Mozilla/5.0 (compatible; UptimeRobot/2.0; http://www.uptimerobot.com/)",
+                "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)", None]
+    for ua in fetchers:
+        assert request("GET", f"{HTTP}/{alias}", {"User-Agent": ua}).status == 302
+    assert request("GET", f"{HTTP}/{alias}", {"User-Agent": WINDOWS}).status == 302
+    assert wait_for(lambda: len(click_row(alias, "id")) == len(fetchers) + 1, timeout=10)
+    assert [r[0] for r in click_row(alias, "is_bot")] == ["1"] * len(fetchers) + ["0"]
+    body = api.call("GET", f"/api/v1/urls/{alias}/analytics").json()
+    assert body["clickCount"] == 1 and body["botClicks"] == len(fetchers) and len(body["analytics"]) == 1
+    everyone = api.call("GET", f"/api/v1/urls/{alias}/analytics?bots=include").json()
+    assert everyone["clickCount"] == len(fetchers) + 1 and len(everyone["analytics"]) == len(fetchers) + 1
+    assert breakdown(api, alias, "device") == {"desktop": 1}
+    assert breakdown(api, alias, "device", "&bots=include") == {"bot": len(fetchers), "desktop": 1}
+    series = api.call("GET", f"/api/v1/urls/{alias}/analytics/timeseries?interval=day&bots=include").json()
+    assert series["total"] == len(fetchers) + 1 and series["uniques"] == 1  # bots are never unique visitors
+    bad = api.call("GET", f"/api/v1/urls/{alias}/analytics?bots=maybe")
+    assert bad.status == 400 and bad.json()["errors"][0]["field"] == "bots"
 
 
 def test_do_not_track_counts_the_visit_and_keeps_nothing_personal(api):
@@ -73,7 +135,12 @@ def test_do_not_track_counts_the_visit_and_keeps_nothing_personal(api):
     assert wait_for(lambda: len(click_row(alias, "id")) == 2, timeout=10)
     rows = click_row(alias, "ip, user_agent, referer, referrer_host, utm_source, do_not_track, visitor_hash IS NULL")
     assert rows == [["", "", "", "a.example", "", "1", "1"], ["", "", "", "", "x", "1", "1"]]
-    assert api.call("GET", f"/api/v1/urls/{alias}/analytics").json()["clickCount"] == 2
+    # Coarse facts stay (they name no one): no region or city, nor a unique-visitor count.
+    assert request("GET", f"{HTTP}/{alias}", {"DNT": "1", "User-Agent": IPHONE}, source="127.1.0.10").status == 302
+    assert wait_for(lambda: len(click_row(alias, "id")) == 3, timeout=10)
+    assert click_row(alias, "device, os, country, region, city, ip")[2] == ["mobile", "iOS", "DE", "", "", ""]
+    body = api.call("GET", f"/api/v1/urls/{alias}/analytics").json()
+    assert body["clickCount"] == 3 and body["uniqueVisitors"] == 0
 
 
 def test_unknown_codes_and_the_bare_domain_are_kept_as_orphan_visits():

@@ -7,8 +7,11 @@
 
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-PACKAGES=(libfcgi-dev libmariadb-dev libmemcached-dev libqrencode-dev libsodium-dev libcurl4-openssl-dev pkg-config
-          mariadb-server mariadb-client memcached nginx openssl curl wrk ca-certificates systemd)
+PACKAGES=(libfcgi-dev libmariadb-dev libmemcached-dev libqrencode-dev libsodium-dev libcurl4-openssl-dev libpcre2-dev
+          libmaxminddb-dev pkg-config uap-core python3-pip mariadb-server mariadb-client memcached nginx openssl curl wrk
+          ca-certificates systemd)
+# The ingester's data sets besides uap-core (scripts/update-visitor-data); GEOIP_DB may name another database.
+VISITOR_DATA=${VISITOR_DATA:-/var/lib/shortlink/data}
 
 say() { printf '==> %s\n' "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
@@ -26,6 +29,10 @@ install_packages() {
     fi
     command -v swift >/dev/null || export PATH=/opt/swift/usr/bin:$PATH
     command -v swift >/dev/null || die "the Swift toolchain is expected at /opt/swift"
+    if [ ! -s "$VISITOR_DATA/crawler-user-agents.json" ] || [ ! -s "$VISITOR_DATA/GeoLite2-City.mmdb" ]; then
+        say "installing the visitor data sets into $VISITOR_DATA"
+        "$ROOT/scripts/update-visitor-data" "$VISITOR_DATA" >&2
+    fi
 }
 
 build() {
@@ -177,6 +184,8 @@ SHORTLINK_SECRET_KEY_FILE=$STACK_DIR/secret-key
 SHORTLINK_SMTP_URL=${SMTP_PORT:+smtp://127.0.0.1:$SMTP_PORT}
 SHORTLINK_MAIL_FROM=shortlink@localhost
 SHORTLINK_APP_URL=https://127.0.0.1:$HTTPS_PORT
+SHORTLINK_BOT_PATTERNS=$VISITOR_DATA/crawler-user-agents.json
+SHORTLINK_GEOIP_DB=${GEOIP_DB:-$VISITOR_DATA/GeoLite2-City.mmdb}
 CONF
 }
 

@@ -5,8 +5,11 @@ import LinkDomain
 public struct LinkAnalytics: Sendable, Equatable {
     /// The link's alias.
     public var alias: String
-    /// Every click counted.
+    /// Every click counted (people's; bots' too when they were asked for).
     public var clickCount: Int64
+    /// Unique visitors (per UTC day, summed) and bots' clicks: shown with the details only.
+    public var uniqueVisitors: Int64?
+    public var botClicks: Int64?
     /// False when the plan that governs the link includes the count only.
     public var detailed: Bool
     /// The plan that unlocks the details, when they are not included.
@@ -51,18 +54,22 @@ public final class AnalyticsService {
         return (start, end)
     }
 
-    /// The analytics of link `code`: its count, and a page of its clicks when the plan includes details.
-    public func linkAnalytics(code: String, after cursor: ClickCursor?, limit: Int, by principal: Principal) throws(LinkServiceError) -> LinkAnalytics {
+    /// The analytics of link `code`: its count, and a page of its clicks when the plan includes details;
+    /// `bots`: count and list bots' clicks too.
+    public func linkAnalytics(code: String, after cursor: ClickCursor?, limit: Int, bots: Bool = false,
+                              by principal: Principal) throws(LinkServiceError) -> LinkAnalytics {
         let (link, _, refusal) = try links.analyticsAccess(code: code, by: principal)
         do {
-            let count = try reader.clickCount(linkID: link.id)
+            let totals = try reader.totals(linkID: link.id)
+            let count = totals.clicks + (bots ? totals.bots : 0)
             guard refusal == nil else {
                 return LinkAnalytics(alias: link.code, clickCount: count, detailed: false, requiredPlan: refusal?.unlockedBy,
                                      clicks: [], next: nil)
             }
-            let page = try reader.clicks(linkID: link.id, after: cursor, limit: limit)
+            let page = try reader.clicks(linkID: link.id, after: cursor, limit: limit, bots: bots)
             let next = page.count == limit ? page.last.map { ClickCursor(millis: Timestamp.millis($0.at), id: $0.id) } : nil
-            return LinkAnalytics(alias: link.code, clickCount: count, detailed: true, requiredPlan: nil, clicks: page, next: next)
+            return LinkAnalytics(alias: link.code, clickCount: count, uniqueVisitors: totals.uniques, botClicks: totals.bots, detailed: true,
+                                 requiredPlan: nil, clicks: page, next: next)
         } catch {
             throw Self.map(error)
         }
@@ -71,7 +78,7 @@ public final class AnalyticsService {
     /// The clicks of link `code` over [`from`, `to`) in buckets of `interval` that start at `zone`'s local
     /// boundaries. A detailed-analytics feature: refused on plans without it.
     public func series(code: String, from requestedFrom: Date?, to requestedTo: Date?, interval: ClickSeries.Interval, zone: TimeZone,
-                       by principal: Principal) throws(LinkServiceError) -> (alias: String, from: Date, to: Date, points: [ClickSeries.Point]) {
+                       bots: Bool = false, by principal: Principal) throws(LinkServiceError) -> (alias: String, from: Date, to: Date, points: [ClickSeries.Point]) {
         let (link, plan, refusal) = try links.analyticsAccess(code: code, by: principal)
         if let refusal { throw .planRefusal(refusal) }
         let (from, to) = try range(from: requestedFrom, to: requestedTo, maxSpan: interval.maxRangeSeconds, plan: plan)
@@ -79,7 +86,7 @@ public final class AnalyticsService {
         let first = ClickSeries.bucketStart(from, interval, in: zone)
         let fromHour = Date(timeIntervalSince1970: (first.timeIntervalSince1970 / 3600).rounded(.down) * 3600)
         do {
-            let hourly = try reader.hourly(linkID: link.id, from: fromHour, to: to)
+            let hourly = try reader.hourly(linkID: link.id, from: fromHour, to: to, bots: bots)
             return (link.code, from, to, ClickSeries.points(hourly: hourly, from: from, to: to, interval: interval, in: zone))
         } catch {
             throw Self.map(error)
@@ -89,12 +96,12 @@ public final class AnalyticsService {
     /// The clicks of link `code` over [`from`, `to`) by the values of `dimension`, largest first. A
     /// detailed-analytics feature.
     public func breakdown(code: String, dimension: ClickDimension, from requestedFrom: Date?, to requestedTo: Date?, limit: Int,
-                          by principal: Principal) throws(LinkServiceError) -> (alias: String, from: Date, to: Date, items: [(value: String, clicks: Int64)]) {
+                          bots: Bool = false, by principal: Principal) throws(LinkServiceError) -> (alias: String, from: Date, to: Date, items: [(value: String, clicks: Int64)]) {
         let (link, plan, refusal) = try links.analyticsAccess(code: code, by: principal)
         if let refusal { throw .planRefusal(refusal) }
         let (from, to) = try range(from: requestedFrom, to: requestedTo, maxSpan: ClickSeries.Interval.month.maxRangeSeconds, plan: plan)
         do {
-            return (link.code, from, to, try reader.breakdown(linkID: link.id, dimension: dimension, from: from, to: to, limit: limit))
+            return (link.code, from, to, try reader.breakdown(linkID: link.id, dimension: dimension, from: from, to: to, limit: limit, bots: bots))
         } catch {
             throw Self.map(error)
         }

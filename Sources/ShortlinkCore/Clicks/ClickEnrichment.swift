@@ -23,6 +23,10 @@ public struct EnrichedClick: Sendable, Equatable {
     public var visitorHash: [UInt8]?
     /// The visitor asked not to be tracked (`DNT: 1` or `dnt=1`): counted, nothing personal kept.
     public var doNotTrack: Bool
+    /// Device class, OS and browser from the user agent (kept even without tracking: they name no one).
+    public var agent: UserAgentInfo = .unknown
+    /// Where the address is: the country always when known, region and city only when the visitor may be tracked.
+    public var geo = GeoLocation(country: "")
 }
 
 /// Derivations of the ingester, pure: referrer host, UTM parameters, address retention, Do Not Track and the
@@ -32,12 +36,15 @@ public enum ClickEnrichment {
     static let columnLimit = 255
 
     /// `click` enriched; `salt` is the salt of the click's UTC day (the visitor hash is
-    /// SHA-256(salt ‖ address ‖ 0 ‖ user agent), first 16 bytes, computed before the address is reduced).
-    public static func enrich(_ click: ClickRecord, salt: [UInt8], addresses: AddressRetention) -> EnrichedClick {
+    /// SHA-256(salt ‖ address ‖ 0 ‖ user agent), first 16 bytes, computed before the address is reduced);
+    /// `agent` and `geo` are what the data sets say of its user agent and (full) address.
+    public static func enrich(_ click: ClickRecord, salt: [UInt8], addresses: AddressRetention, agent: UserAgentInfo = .unknown,
+                              geo: GeoLocation? = nil) -> EnrichedClick {
         var c = click
         let utm = utmParameters(click.query)
         let noTracking = click.doNotTrack || utm.dnt
-        var out = EnrichedClick(click: c, referrerHost: referrerHost(click.referer), doNotTrack: noTracking)
+        var out = EnrichedClick(click: c, referrerHost: referrerHost(click.referer), doNotTrack: noTracking, agent: agent,
+                                geo: geo ?? GeoLocation(country: ""))
         (out.utmSource, out.utmMedium, out.utmCampaign, out.utmTerm, out.utmContent) =
             (utm.source, utm.medium, utm.campaign, utm.term, utm.content)
         if noTracking {
@@ -47,6 +54,8 @@ public enum ClickEnrichment {
             c.referer = ""
             c.query = ""
             out.visitorHash = nil
+            out.geo.region = ""
+            out.geo.city = ""
         } else {
             out.visitorHash = Array(Secrets.sha256(salt + Array(click.ip.utf8) + [0] + Array(click.userAgent.utf8)).prefix(16))
             c.ip = reduce(click.ip, addresses)
@@ -98,7 +107,7 @@ public enum ClickEnrichment {
                 withUnsafeMutableBytes(of: &v6) { raw in for i in 6..<16 { raw[i] = 0 } }
                 var text = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
                 guard inet_ntop(AF_INET6, &v6, &text, socklen_t(text.count)) != nil else { return "" }
-                return String(cString: text)
+                return String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
             }
             return ""
         }

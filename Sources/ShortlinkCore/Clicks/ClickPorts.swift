@@ -18,10 +18,14 @@ public struct ClickRecord: Sendable, Equatable {
     public var location: String
     /// The visitor sent `DNT: 1` (or `dnt=1`): counted, nothing personal kept.
     public var doNotTrack: Bool
+    /// The visit came from scanning the link's QR code (its URL carries `qr=1`).
+    public var viaQR: Bool
 
     /// Creates a click record.
     public init(timeMillis: Int64, linkID: Int64, domainID: Int64, code: String, status: Int, ip: String,
-                userAgent: String, referer: String, query: String = "", location: String = "", doNotTrack: Bool = false) {
+                userAgent: String, referer: String, query: String = "", location: String = "", doNotTrack: Bool = false,
+                viaQR: Bool = false) {
+        self.viaQR = viaQR
         self.timeMillis = timeMillis
         self.linkID = linkID
         self.domainID = domainID
@@ -134,14 +138,23 @@ public struct StoredClick: Sendable, Equatable {
     public var userAgent: String
     /// The referring page, if any.
     public var referer: String
+    /// What the ingester derived: device, OS and browser, and where (empty: unknown).
+    public var agent: UserAgentInfo
+    public var geo: GeoLocation
+    /// True for a QR-code scan.
+    public var viaQR: Bool
 
     /// Creates a stored click.
-    public init(id: Int64, at: Date, ip: String, userAgent: String, referer: String) {
+    public init(id: Int64, at: Date, ip: String, userAgent: String, referer: String, agent: UserAgentInfo = .unknown,
+                geo: GeoLocation = GeoLocation(country: ""), viaQR: Bool = false) {
         self.id = id
         self.at = at
         self.ip = ip
         self.userAgent = userAgent
         self.referer = referer
+        self.agent = agent
+        self.geo = geo
+        self.viaQR = viaQR
     }
 }
 
@@ -170,21 +183,66 @@ public struct ClickCursor: Sendable, Equatable {
 
 /// A dimension of the rollups that the analytics API breaks clicks down by.
 public enum ClickDimension: String, Sendable, CaseIterable {
+    /// The referring page's host (empty: direct or unknown).
     case referrer
     case utmSource = "utm_source"
     case utmMedium = "utm_medium"
     case utmCampaign = "utm_campaign"
+    /// ISO country code (empty: unknown).
+    case country
+    /// desktop, mobile, tablet, bot, other.
+    case device
+    /// Operating system family (empty: unknown).
+    case os
+    /// Browser family (empty: unknown).
+    case browser
+    /// `qr` for a scan of the link's QR code, `link` otherwise.
+    case source
+
+    /// The value a click counts under in this dimension; nil when it does not count in it (a UTM parameter it
+    /// lacks).
+    public func value(of e: EnrichedClick) -> String? {
+        switch self {
+        case .referrer: return e.referrerHost
+        case .utmSource: return e.utmSource.isEmpty ? nil : e.utmSource
+        case .utmMedium: return e.utmMedium.isEmpty ? nil : e.utmMedium
+        case .utmCampaign: return e.utmCampaign.isEmpty ? nil : e.utmCampaign
+        case .country: return e.geo.country
+        case .device: return e.agent.device.rawValue
+        case .os: return e.agent.os
+        case .browser: return e.agent.browser
+        case .source: return e.click.viaQR ? "qr" : "link"
+        }
+    }
 }
 
-/// Reads stored clicks for the analytics API.
+/// A link's counts over all time, from the rollups.
+public struct ClickTotals: Sendable, Equatable {
+    /// Clicks by people.
+    public var clicks: Int64
+    /// Clicks by bots (crawlers, preview fetchers, monitors), left out of `clicks`.
+    public var bots: Int64
+    /// Unique visitors, counted per UTC day (the visitor hash's salt changes daily) and summed.
+    public var uniques: Int64
+
+    /// Creates totals.
+    public init(clicks: Int64, bots: Int64, uniques: Int64) {
+        self.clicks = clicks
+        self.bots = bots
+        self.uniques = uniques
+    }
+}
+
+/// Reads stored clicks for the analytics API. `bots`: count bots' clicks too (they are left out by default).
 public protocol ClickReader: AnyObject {
-    /// The hourly counts of `linkID` (dimension `total`) for the hours starting in [`from`, `to`), oldest first.
-    func hourly(linkID: Int64, from: Date, to: Date) throws(StoreError) -> [(hour: Date, clicks: Int64)]
+    /// The hourly counts of `linkID` for the hours starting in [`from`, `to`), oldest first; hours without a
+    /// click are left out.
+    func hourly(linkID: Int64, from: Date, to: Date, bots: Bool) throws(StoreError) -> [ClickSeries.Hour]
     /// The counts of `linkID` by the values of `dimension` over the hours starting in [`from`, `to`), largest
     /// first (then by value), at most `limit`.
-    func breakdown(linkID: Int64, dimension: ClickDimension, from: Date, to: Date, limit: Int) throws(StoreError) -> [(value: String, clicks: Int64)]
-    /// Every click of `linkID` (from the rollups: no scan of the raw rows).
-    func clickCount(linkID: Int64) throws(StoreError) -> Int64
+    func breakdown(linkID: Int64, dimension: ClickDimension, from: Date, to: Date, limit: Int, bots: Bool) throws(StoreError) -> [(value: String, clicks: Int64)]
+    /// The link's counts over all time (from the rollups: no scan of the raw rows).
+    func totals(linkID: Int64) throws(StoreError) -> ClickTotals
     /// Up to `limit` clicks of `linkID`, newest first, older than `cursor` when given.
-    func clicks(linkID: Int64, after cursor: ClickCursor?, limit: Int) throws(StoreError) -> [StoredClick]
+    func clicks(linkID: Int64, after cursor: ClickCursor?, limit: Int, bots: Bool) throws(StoreError) -> [StoredClick]
 }

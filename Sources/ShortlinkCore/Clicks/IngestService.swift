@@ -16,16 +16,21 @@ public final class IngestService {
     private let logger: Logger
     private let chunkBytes: Int
     private let addresses: AddressRetention
+    private let userAgents: UserAgentClassifier?
+    private let geo: GeoLocator?
     private var salts: [String: [UInt8]] = [:]
     /// Clicks and malformed lines since this service started.
     public private(set) var clicksIngested: Int64 = 0
     public private(set) var malformedLines: Int64 = 0
 
     /// Creates the service; `chunkBytes` bounds one batch (and one transaction); `addresses` is how much of
-    /// visitors' addresses is kept.
+    /// visitors' addresses is kept; `userAgents` and `geo` enrich each click when given (without them, clicks
+    /// are stored without device or place).
     public init(source: SpoolSource, store: ClickStore, clock: Clock, logger: Logger, addresses: AddressRetention = .truncated,
-                chunkBytes: Int = 1 << 20) {
+                userAgents: UserAgentClassifier? = nil, geo: GeoLocator? = nil, chunkBytes: Int = 1 << 20) {
         self.addresses = addresses
+        self.userAgents = userAgents
+        self.geo = geo
         self.source = source
         self.store = store
         self.clock = clock
@@ -131,17 +136,14 @@ public final class IngestService {
                 if salts.count > 4 { salts.removeAll() }
                 salts[day] = salt
             }
-            out.append(ClickEnrichment.enrich(click, salt: salt, addresses: addresses))
+            out.append(ClickEnrichment.enrich(click, salt: salt, addresses: addresses,
+                                              agent: userAgents?.classify(click.userAgent) ?? .unknown, geo: geo?.locate(click.ip)))
         }
         return out
     }
 
     /// `yyyy-mm-dd` of a UTC instant in ms (no Calendar on the per-click path).
-    static func day(_ millis: Int64) -> String {
-        let days = Int((millis >= 0 ? millis : millis - 86_399_999) / 86_400_000)  // floor division
-        let (y, m, d) = Timestamp.civilFromDays(days)
-        return String(format: "%04d-%02d-%02d", y, m, d)
-    }
+    static func day(_ millis: Int64) -> String { Timestamp.dayText(Timestamp.utcDay(millis: millis)) }
 
     /// How far the store is behind the spool.
     public struct Lag: Sendable, Equatable {

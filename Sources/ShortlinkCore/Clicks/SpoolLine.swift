@@ -2,7 +2,8 @@
 /// Written by every worker (`SpoolWriter`), read by the ingester.
 ///
 /// - Version 2 (written now): `2 <ms> <link id> <domain id> <code> <status> <ip> <user agent> <referer> <query>
-///   <location> <flags>`. `flags` is a set of letters: `d` the visitor sent `DNT: 1`. Link id 0 is an orphan
+///   <location> <flags>`. `flags` is a set of letters: `d` the visitor sent `DNT: 1`, `q` a QR-code scan; a
+///   reader ignores letters it does not know. Link id 0 is an orphan
 ///   visit (its code may be empty: the bare domain).
 /// - Version 1 (still read): `1 <ms> <link id> <domain id> <code> <status> <ip> <user agent> <referer>`.
 public enum SpoolLine {
@@ -41,7 +42,7 @@ public enum SpoolLine {
         field(c.referer, max: 2048)
         field(c.query, max: 1024)
         field(c.location, max: 2048)
-        field(c.doNotTrack ? "d" : "")
+        field((c.doNotTrack ? "d" : "") + (c.viaQR ? "q" : ""))
         out.append(10)
         return out
     }
@@ -89,6 +90,7 @@ public enum SpoolLine {
             click.query = fields[9]
             click.location = fields[10]
             click.doNotTrack = fields[11].contains("d")
+            click.viaQR = fields[11].contains("q")
         }
         return click
     }

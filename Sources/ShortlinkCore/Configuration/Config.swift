@@ -37,6 +37,12 @@ public enum ConfigKey: String, CaseIterable, Sendable {
     /// Size in bytes after which a spool file is rotated.
     case spoolMaxBytes = "SHORTLINK_SPOOL_MAX_BYTES"
     case clickAddresses = "SHORTLINK_CLICK_ADDRESSES"
+    /// uap-core's `regexes.yaml` (User-Agent patterns); empty: no device, OS or browser.
+    case uaRegexes = "SHORTLINK_UA_REGEXES"
+    /// crawler-user-agents' JSON list (bots, preview fetchers, monitors); empty: uap-core's spiders only.
+    case botPatterns = "SHORTLINK_BOT_PATTERNS"
+    /// A MaxMind-format `.mmdb` database (GeoLite2-City and the like); empty: no geolocation.
+    case geoIPDatabase = "SHORTLINK_GEOIP_DB"
     /// Public base URL of short links, e.g. `https://sho.rt` (its host is the default domain).
     case baseURL = "SHORTLINK_BASE_URL"
     /// Seconds a positive cache entry lives.
@@ -126,6 +132,12 @@ public struct Config: Sendable, Equatable {
     public var spoolMaxBytes: Int = 64 << 20
     /// How much of visitors' addresses the ingester keeps with each click: full, truncated (/24, /48), none.
     public var clickAddresses: AddressRetention = .truncated
+    /// uap-core's patterns (Debian's `uap-core` package); empty: off.
+    public var uaRegexes: String = "/usr/share/uap-core/regexes.yaml"
+    /// crawler-user-agents' list (`scripts/update-visitor-data` installs it); empty: off.
+    public var botPatterns: String = "/var/lib/shortlink/data/crawler-user-agents.json"
+    /// The GeoIP database (`scripts/update-visitor-data` installs one); empty: off.
+    public var geoIPDatabase: String = "/var/lib/shortlink/data/GeoLite2-City.mmdb"
     /// Base URL of short links, without a trailing slash.
     public var baseURL: String = "http://localhost"
     /// Positive cache TTL, seconds.
@@ -292,6 +304,11 @@ public struct Config: Sendable, Equatable {
                 throw ConfigError(key: ConfigKey.clickAddresses.rawValue, message: "must be full, truncated or none")
             }
             clickAddresses = mode
+        }
+        for (key, path) in [(ConfigKey.uaRegexes, \Config.uaRegexes), (.botPatterns, \.botPatterns), (.geoIPDatabase, \.geoIPDatabase)] {
+            guard let v = values[key.rawValue] else { continue }
+            guard v.isEmpty || v.hasPrefix("/") else { throw ConfigError(key: key.rawValue, message: "must be an absolute path, or empty for none") }
+            self[keyPath: path] = v
         }
         if var v = values[ConfigKey.baseURL.rawValue] {
             while v.hasSuffix("/") { v.removeLast() }

@@ -80,11 +80,12 @@ public struct LinkRoutes: APIResource {
         return .noContent
     }
 
-    /// `GET /urls/{alias}/analytics?cursor=&limit=`: 004's shape (alias, clickCount, analytics newest first), a
-    /// cursor to the next page, and whether the plan includes the details.
+    /// `GET /urls/{alias}/analytics?cursor=&limit=&bots=`: 004's shape (alias, clickCount, analytics newest
+    /// first), a cursor to the next page, and whether the plan includes the details.
     func linkAnalytics(_ c: RequestContext) throws(Problem) -> HTTPResponse {
         let caller = try c.caller()
         let limit = try c.pageLimit()
+        let bots = try Self.enumParameter(c, "bots", default: Bots.exclude) == .include
         var cursor: ClickCursor?
         if let token = c.request.queryValue("cursor"), !token.isEmpty {
             guard let parsed = ClickCursor(token: token) else {
@@ -93,38 +94,43 @@ public struct LinkRoutes: APIResource {
             cursor = parsed
         }
         let result = try call { () throws(LinkServiceError) in
-            try analytics.linkAnalytics(code: c.parameter("alias"), after: cursor, limit: limit, by: caller)
+            try analytics.linkAnalytics(code: c.parameter("alias"), after: cursor, limit: limit, bots: bots, by: caller)
         }
         return try .json(200, LinkAnalyticsBody(result))
     }
 }
 
 extension LinkRoutes {
-    /// `GET /urls/{alias}/analytics/timeseries?interval=&from=&to=&tz=`: clicks per hour, day, week or month of
-    /// the viewer's time zone; buckets without clicks are zero.
+    /// `bots=`: whether bots' clicks (crawlers, link-preview fetchers, monitors) count; they do not by default.
+    enum Bots: String, CaseIterable { case exclude, include }
+
+    /// `GET /urls/{alias}/analytics/timeseries?interval=&from=&to=&tz=&bots=`: clicks and unique visitors per
+    /// hour, day, week or month of the viewer's time zone; buckets without clicks are zero.
     func timeSeries(_ c: RequestContext) throws(Problem) -> HTTPResponse {
         let caller = try c.caller()
+        let bots = try Self.enumParameter(c, "bots", default: Bots.exclude) == .include
         let interval = try Self.enumParameter(c, "interval", default: ClickSeries.Interval.day)
         let zone = try Self.timeZone(c)
         let (from, to) = try Self.instants(c)
         let result = try call { () throws(LinkServiceError) in
-            try analytics.series(code: c.parameter("alias"), from: from, to: to, interval: interval, zone: zone, by: caller)
+            try analytics.series(code: c.parameter("alias"), from: from, to: to, interval: interval, zone: zone, bots: bots, by: caller)
         }
         return try .json(200, SeriesBody(alias: result.alias, interval: interval.rawValue, timeZone: zone.identifier,
                                          from: Timestamp.format(result.from), to: Timestamp.format(result.to),
-                                         total: result.points.reduce(0) { $0 + $1.clicks },
-                                         points: result.points.map { .init(start: Timestamp.format($0.start), clicks: $0.clicks) }))
+                                         total: result.points.reduce(0) { $0 + $1.clicks }, uniques: result.points.reduce(0) { $0 + $1.uniques },
+                                         points: result.points.map { .init(start: Timestamp.format($0.start), clicks: $0.clicks, uniques: $0.uniques) }))
     }
 
-    /// `GET /urls/{alias}/analytics/breakdown?dimension=&from=&to=&limit=`: clicks by referrer host (the
-    /// default dimension) or campaign.
+    /// `GET /urls/{alias}/analytics/breakdown?dimension=&from=&to=&limit=&bots=`: clicks by referrer host (the
+    /// default dimension), campaign, country, device, OS, browser or source (QR or link).
     func breakdown(_ c: RequestContext) throws(Problem) -> HTTPResponse {
         let caller = try c.caller()
+        let bots = try Self.enumParameter(c, "bots", default: Bots.exclude) == .include
         let dimension = try Self.enumParameter(c, "dimension", default: ClickDimension.referrer)
         let (from, to) = try Self.instants(c)
         let limit = try c.pageLimit()
         let result = try call { () throws(LinkServiceError) in
-            try analytics.breakdown(code: c.parameter("alias"), dimension: dimension, from: from, to: to, limit: limit, by: caller)
+            try analytics.breakdown(code: c.parameter("alias"), dimension: dimension, from: from, to: to, limit: limit, bots: bots, by: caller)
         }
         return try .json(200, BreakdownBody(alias: result.alias, dimension: dimension.rawValue, from: Timestamp.format(result.from),
                                             to: Timestamp.format(result.to),
@@ -169,6 +175,7 @@ struct SeriesBody: Encodable {
     struct Point: Encodable {
         let start: String
         let clicks: Int64
+        let uniques: Int64
     }
     let alias: String
     let interval: String
@@ -176,6 +183,7 @@ struct SeriesBody: Encodable {
     let from: String
     let to: String
     let total: Int64
+    let uniques: Int64
     let points: [Point]
 }
 
@@ -198,9 +206,18 @@ struct LinkAnalyticsBody: Encodable {
         let ip: String
         let userAgent: String
         let referer: String
+        let device: String
+        let os: String
+        let browser: String
+        let country: String
+        let region: String
+        let city: String
+        let source: String
     }
     let alias: String
     let clickCount: Int64
+    let uniqueVisitors: Int64?
+    let botClicks: Int64?
     let analytics: [Click]
     let nextCursor: String?
     let detailed: Bool
@@ -209,18 +226,29 @@ struct LinkAnalyticsBody: Encodable {
     init(_ a: LinkAnalytics) {
         alias = a.alias
         clickCount = a.clickCount
-        analytics = a.clicks.map { Click(timestamp: Timestamp.format($0.at), ip: $0.ip, userAgent: $0.userAgent, referer: $0.referer) }
+        uniqueVisitors = a.uniqueVisitors
+        botClicks = a.botClicks
+        analytics = a.clicks.map {
+            Click(timestamp: Timestamp.format($0.at), ip: $0.ip, userAgent: $0.userAgent, referer: $0.referer, device: $0.agent.device.rawValue,
+                  os: Self.named($0.agent.os, $0.agent.osVersion), browser: Self.named($0.agent.browser, $0.agent.browserVersion),
+                  country: $0.geo.country, region: $0.geo.region, city: $0.geo.city, source: $0.viaQR ? "qr" : "link")
+        }
         nextCursor = a.next?.token
         detailed = a.detailed
         requiredPlan = a.requiredPlan
     }
 
-    enum Keys: String, CodingKey { case alias, clickCount, analytics, nextCursor, detailed, requiredPlan }
+    /// `Chrome 120`: a family with its major version, when known.
+    static func named(_ family: String, _ version: String) -> String { version.isEmpty || family.isEmpty ? family : "\(family) \(version)" }
+
+    enum Keys: String, CodingKey { case alias, clickCount, uniqueVisitors, botClicks, analytics, nextCursor, detailed, requiredPlan }
 
     func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: Keys.self)
         try c.encode(alias, forKey: .alias)
         try c.encode(clickCount, forKey: .clickCount)
+        if let uniqueVisitors { try c.encode(uniqueVisitors, forKey: .uniqueVisitors) }
+        if let botClicks { try c.encode(botClicks, forKey: .botClicks) }
         try c.encode(analytics, forKey: .analytics)
         try c.encode(nextCursor, forKey: .nextCursor)  // null on the last page
         try c.encode(detailed, forKey: .detailed)
