@@ -10,6 +10,7 @@ let package = Package(
         .executable(name: "shortlinkd", targets: ["shortlinkd"]),
         .executable(name: "shortlinkctl", targets: ["shortlinkctl"]),
         .executable(name: "shortlink-ingest", targets: ["shortlink-ingest"]),
+        .executable(name: "shortlink-expire", targets: ["shortlink-expire"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -84,6 +85,12 @@ let package = Package(
 
         .executableTarget(name: "shortlink-ingest", dependencies: [
             "Prefork", "ShortlinkCore", "ShortlinkWiring", "MariaDBStore", "ClickSpool", "Enrichment",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+
+        .executableTarget(name: "shortlink-expire", dependencies: [
+            "ShortlinkCore", "ShortlinkWiring", "LinkDomain",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),

@@ -37,10 +37,10 @@ public final class MaxMindGeoLocator: GeoLocator {
         var status: Int32 = 0
         var result = MMDB_lookup_string(db, Self.unmapped(address), &gaiError, &status)
         guard gaiError == 0, status == MMDB_SUCCESS, result.found_entry else { return nil }
-        let country = text(&result.entry, "country", "iso_code") ?? text(&result.entry, "registered_country", "iso_code") ?? ""
+        let country = text(&result.entry, countryPath) ?? text(&result.entry, registeredCountryPath) ?? ""
         let location = GeoLocation(country: TextRule.clipped(country, maxLength: 2),
-                                   region: TextRule.clipped(text(&result.entry, "subdivisions", "0", "names", "en") ?? "", maxLength: 64),
-                                   city: TextRule.clipped(text(&result.entry, "city", "names", "en") ?? "", maxLength: 128))
+                                   region: TextRule.clipped(text(&result.entry, regionPath) ?? "", maxLength: 64),
+                                   city: TextRule.clipped(text(&result.entry, cityPath) ?? "", maxLength: 128))
         return location.country.isEmpty && location.city.isEmpty ? nil : location
     }
 
@@ -55,15 +55,38 @@ public final class MaxMindGeoLocator: GeoLocator {
         return "\(b[12]).\(b[13]).\(b[14]).\(b[15])"
     }
 
+    /// The lookups' paths, as the NULL-terminated C arrays `MMDB_aget_value` takes (MMDB_get_value is
+    /// variadic, which Swift cannot call); made once, freed with the locator.
+    private let countryPath = CPath("country", "iso_code")
+    private let registeredCountryPath = CPath("registered_country", "iso_code")
+    private let regionPath = CPath("subdivisions", "0", "names", "en")
+    private let cityPath = CPath("city", "names", "en")
+
     /// The UTF-8 string at `path` in `entry`, if there is one.
-    private func text(_ entry: inout MMDB_entry_s, _ path: String...) -> String? {
+    private func text(_ entry: inout MMDB_entry_s, _ path: CPath) -> String? {
         var data = MMDB_entry_data_s()
-        // MMDB_get_value is variadic, which Swift cannot call; MMDB_aget_value takes a NULL-terminated array.
-        let cPath = path.map { strdup($0) } + [nil]
-        defer { cPath.forEach { free($0) } }
-        let status = cPath.map { UnsafePointer($0) }.withUnsafeBufferPointer { MMDB_aget_value(&entry, &data, $0.baseAddress) }
-        guard status == MMDB_SUCCESS, data.has_data, data.type == UInt32(MMDB_DATA_TYPE_UTF8_STRING),
-              let bytes = data.utf8_string else { return nil }
-        return String(decoding: UnsafeRawBufferPointer(start: bytes, count: Int(data.data_size)), as: UTF8.self)
+        guard MMDB_aget_value(&entry, &data, path.pointer) == MMDB_SUCCESS, data.has_data,
+              data.type == UInt32(MMDB_DATA_TYPE_UTF8_STRING), let bytes = data.utf8_string else { return nil }
+        return bytes.withMemoryRebound(to: UInt8.self, capacity: Int(data.data_size)) {
+            String(decoding: UnsafeBufferPointer(start: $0, count: Int(data.data_size)), as: UTF8.self)
+        }
+    }
+}
+
+/// A NULL-terminated array of C strings, owned.
+private final class CPath {
+    let pointer: UnsafeMutablePointer<UnsafePointer<CChar>?>
+    private let count: Int
+
+    init(_ parts: String...) {
+        count = parts.count
+        pointer = .allocate(capacity: parts.count + 1)
+        for (i, part) in parts.enumerated() { pointer[i] = UnsafePointer(strdup(part)) }
+        pointer[parts.count] = nil
+    }
+
+    deinit {
+        for i in 0..<count { free(UnsafeMutablePointer(mutating: pointer[i])) }
+        pointer.deallocate()
     }
 }

@@ -59,6 +59,8 @@ public struct TextRule: Sendable {
     /// Text we keep but do not validate (a request header): NFC, forbidden characters replaced by U+FFFD,
     /// cut to at most `maxLength` code points (so it always fits its column).
     public static func clipped(_ raw: String, maxLength: Int) -> String {
+        // Printable ASCII is already NFC and holds nothing forbidden: most text takes this path.
+        if raw.utf8.count <= maxLength && raw.utf8.allSatisfy({ (0x20...0x7E).contains($0) }) { return raw }
         var out = String.UnicodeScalarView()
         for scalar in raw.precomposedStringWithCanonicalMapping.unicodeScalars.prefix(maxLength) {
             out.append(isForbidden(scalar) ? "\u{FFFD}" : scalar)

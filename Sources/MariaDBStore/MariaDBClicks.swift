@@ -274,6 +274,11 @@ public final class MariaDBClicks: ClickStore, ClickReader {
 
 /// Monthly partition names and bounds: `p202611` holds November 2026 (UTC), less than `2026-12-01`.
 public enum ClickPartitions {
+    /// True for a name these partitions have: `p` and six digits, or the first, `p_before`.
+    public static func isName(_ name: String) -> Bool {
+        name == "p_before" || (name.utf8.count == 7 && name.hasPrefix("p") && name.utf8.dropFirst().allSatisfy { (48...57).contains($0) })
+    }
+
     /// `count` months from the month of `date`.
     public static func months(from date: Date, count: Int) -> [(name: String, lessThan: String)] {
         var calendar = Calendar(identifier: .gregorian)

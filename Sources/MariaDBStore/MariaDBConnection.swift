@@ -35,7 +35,8 @@ public struct MariaDBOptions: Sendable {
 /// One persistent MariaDB connection with prepared statements, reconnecting by itself after the server
 /// went away. Single-threaded: one per worker process.
 public final class MariaDBConnection {
-    private let options: MariaDBOptions
+    /// Where it connects (a second connection to the same database opens with these).
+    public let options: MariaDBOptions
     private let logger: Logger
     private var mysql: UnsafeMutablePointer<MYSQL>?
     private var statements: [String: OpaquePointer] = [:]

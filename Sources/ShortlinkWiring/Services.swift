@@ -79,6 +79,21 @@ public final class Services {
                               links: linkStore, clock: clock)
     }
 
+    /// A link cache for a process outside the pool (a job, shortlinkctl): memcached, whose every change also
+    /// moves the cluster generation, so each worker drops its local cache within `SHORTLINK_LOCAL_CACHE_SYNC_MS`.
+    public func sharedLinkCache() -> LinkCache {
+        LocalLinkCache(shared: MemcachedLinkCache(client: memcached, ttl: config.cacheTTL, negativeTTL: config.negativeTTL),
+                       feed: MemcachedChangeFeed(client: memcached, loadNode: { 0 }, bumpNode: {}), capacity: 0, syncMillis: 0,
+                       monotonicMillis: { 0 })
+    }
+
+    /// The expiry job over this process's connections.
+    public func expiry(logger: Logger) -> ExpiryService {
+        let store = MariaDBMaintenance(connection: db)
+        return ExpiryService(store: store, lock: store, plans: plans, cache: sharedLinkCache(), logger: logger,
+                             retentionCapDays: config.clickRetentionDays)
+    }
+
     /// The link service over `cache` (the worker's local cache in front of memcached) for the default domain.
     public func links(cache: LinkCache, domainID: Int64, logger: Logger) -> LinkService {
         LinkService(store: linkStore, plans: plans, teams: teamStore, cache: cache, clock: clock, domainID: domainID,

@@ -38,7 +38,7 @@ install_packages() {
 build() {
     say "building ($BUILD_CONFIG)"
     local product
-    for product in shortlinkd shortlinkctl shortlink-ingest; do
+    for product in shortlinkd shortlinkctl shortlink-ingest shortlink-expire; do
         (cd "$ROOT" && swift build -c "$BUILD_CONFIG" --product "$product" >&2)
     done
     BIN=$(cd "$ROOT" && swift build -c "$BUILD_CONFIG" --show-bin-path)

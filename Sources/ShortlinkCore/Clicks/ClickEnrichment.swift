@@ -38,12 +38,13 @@ public enum ClickEnrichment {
     /// `click` enriched; `salt` is the salt of the click's UTC day (the visitor hash is
     /// SHA-256(salt ‖ address ‖ 0 ‖ user agent), first 16 bytes, computed before the address is reduced);
     /// `agent` and `geo` are what the data sets say of its user agent and (full) address.
+    /// `referrerHost`: `referrerHost(click.referer)` when the caller already knows it (it caches them).
     public static func enrich(_ click: ClickRecord, salt: [UInt8], addresses: AddressRetention, agent: UserAgentInfo = .unknown,
-                              geo: GeoLocation? = nil) -> EnrichedClick {
+                              geo: GeoLocation? = nil, referrerHost known: String? = nil) -> EnrichedClick {
         var c = click
         let utm = utmParameters(click.query)
         let noTracking = click.doNotTrack || utm.dnt
-        var out = EnrichedClick(click: c, referrerHost: referrerHost(click.referer), doNotTrack: noTracking, agent: agent,
+        var out = EnrichedClick(click: c, referrerHost: known ?? referrerHost(click.referer), doNotTrack: noTracking, agent: agent,
                                 geo: geo ?? GeoLocation(country: ""))
         (out.utmSource, out.utmMedium, out.utmCampaign, out.utmTerm, out.utmContent) =
             (utm.source, utm.medium, utm.campaign, utm.term, utm.content)
@@ -76,6 +77,7 @@ public enum ClickEnrichment {
     /// The first value of each UTM parameter (percent-decoded, `+` as a space, clipped to the column), and
     /// whether `dnt=1` is present.
     public static func utmParameters(_ query: String) -> (source: String, medium: String, campaign: String, term: String, content: String, dnt: Bool) {
+        guard !query.isEmpty else { return ("", "", "", "", "", false) }
         var found: [String: String] = [:]
         var dnt = false
         for pair in query.split(separator: "&") {
@@ -84,7 +86,8 @@ public enum ClickEnrichment {
             if key == "dnt" { dnt = dnt || (kv.count > 1 && kv[1] == "1"); continue }
             guard key.hasPrefix("utm_"), found[String(key)] == nil else { continue }
             let raw = kv.count > 1 ? String(kv[1]) : ""
-            let value = raw.replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? raw
+            let value = raw.contains(where: { $0 == "+" || $0 == "%" })
+                ? raw.replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? raw : raw
             found[String(key)] = TextRule.clipped(value, maxLength: columnLimit)
         }
         return (found["utm_source"] ?? "", found["utm_medium"] ?? "", found["utm_campaign"] ?? "", found["utm_term"] ?? "",

@@ -19,6 +19,8 @@ public final class IngestService {
     private let userAgents: UserAgentClassifier?
     private let geo: GeoLocator?
     private var salts: [String: [UInt8]] = [:]
+    /// Referrers repeat: their hosts are parsed once (emptied when it grows large).
+    private var referrerHosts: [String: String] = [:]
     /// Clicks and malformed lines since this service started.
     public private(set) var clicksIngested: Int64 = 0
     public private(set) var malformedLines: Int64 = 0
@@ -27,7 +29,7 @@ public final class IngestService {
     /// visitors' addresses is kept; `userAgents` and `geo` enrich each click when given (without them, clicks
     /// are stored without device or place).
     public init(source: SpoolSource, store: ClickStore, clock: Clock, logger: Logger, addresses: AddressRetention = .truncated,
-                userAgents: UserAgentClassifier? = nil, geo: GeoLocator? = nil, chunkBytes: Int = 1 << 20) {
+                userAgents: UserAgentClassifier? = nil, geo: GeoLocator? = nil, chunkBytes: Int = 4 << 20) {
         self.addresses = addresses
         self.userAgents = userAgents
         self.geo = geo
@@ -136,8 +138,15 @@ public final class IngestService {
                 if salts.count > 4 { salts.removeAll() }
                 salts[day] = salt
             }
+            let host: String
+            if let known = referrerHosts[click.referer] { host = known } else {
+                host = ClickEnrichment.referrerHost(click.referer)
+                if referrerHosts.count >= 10_000 { referrerHosts.removeAll(keepingCapacity: true) }
+                referrerHosts[click.referer] = host
+            }
             out.append(ClickEnrichment.enrich(click, salt: salt, addresses: addresses,
-                                              agent: userAgents?.classify(click.userAgent) ?? .unknown, geo: geo?.locate(click.ip)))
+                                              agent: userAgents?.classify(click.userAgent) ?? .unknown, geo: geo?.locate(click.ip),
+                                              referrerHost: host))
         }
         return out
     }

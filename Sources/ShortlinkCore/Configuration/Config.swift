@@ -37,6 +37,8 @@ public enum ConfigKey: String, CaseIterable, Sendable {
     /// Size in bytes after which a spool file is rotated.
     case spoolMaxBytes = "SHORTLINK_SPOOL_MAX_BYTES"
     case clickAddresses = "SHORTLINK_CLICK_ADDRESSES"
+    /// Days of raw clicks kept at most, whatever the plans allow (rollups stay); unset: the plans decide.
+    case clickRetentionDays = "SHORTLINK_CLICK_RETENTION_DAYS"
     /// uap-core's `regexes.yaml` (User-Agent patterns); empty: no device, OS or browser.
     case uaRegexes = "SHORTLINK_UA_REGEXES"
     /// crawler-user-agents' JSON list (bots, preview fetchers, monitors); empty: uap-core's spiders only.
@@ -132,6 +134,8 @@ public struct Config: Sendable, Equatable {
     public var spoolMaxBytes: Int = 64 << 20
     /// How much of visitors' addresses the ingester keeps with each click: full, truncated (/24, /48), none.
     public var clickAddresses: AddressRetention = .truncated
+    /// The operator's cap on raw clicks, in days (nil: the longest plan retention decides).
+    public var clickRetentionDays: Int?
     /// uap-core's patterns (Debian's `uap-core` package); empty: off.
     public var uaRegexes: String = "/usr/share/uap-core/regexes.yaml"
     /// crawler-user-agents' list (`scripts/update-visitor-data` installs it); empty: off.
@@ -305,6 +309,7 @@ public struct Config: Sendable, Equatable {
             }
             clickAddresses = mode
         }
+        if let v = try int(.clickRetentionDays, 31...36_600) { clickRetentionDays = v }
         for (key, path) in [(ConfigKey.uaRegexes, \Config.uaRegexes), (.botPatterns, \.botPatterns), (.geoIPDatabase, \.geoIPDatabase)] {
             guard let v = values[key.rawValue] else { continue }
             guard v.isEmpty || v.hasPrefix("/") else { throw ConfigError(key: key.rawValue, message: "must be an absolute path, or empty for none") }
