@@ -31,7 +31,9 @@ public final class MariaDBClicks: ClickStore, ClickReader {
                 guard moved.affectedRows == 1 else { throw .duplicate }
             }
             try insert(clicks)
-            try rollUp(clicks, newVisitors: try newVisitors(clicks))
+            let visitors = try newVisitors(clicks)
+            try rollUp(clicks, newVisitors: visitors)
+            try addTotals(clicks, newVisitors: visitors)
         }
     }
 
@@ -134,6 +136,71 @@ public final class MariaDBClicks: ClickStore, ClickReader {
         }
     }
 
+    /// Link owners seen lately (links rarely change hands; emptied when large and every hour).
+    private var owners: [Int64: ClickOwner?] = [:]
+
+    /// Forgets the cached owners of links (the ingester calls it hourly).
+    public func forgetOwners() { owners.removeAll() }
+
+    private func ownersOf(_ links: Set<Int64>) throws(StoreError) -> [Int64: ClickOwner?] {
+        let unknown = links.filter { owners[$0] == nil && $0 != 0 }
+        if !unknown.isEmpty {
+            if owners.count > 100_000 { owners.removeAll() }
+            let ids = Array(unknown)
+            for chunk in stride(from: 0, to: ids.count, by: 500).map({ ids[$0..<min($0 + 500, ids.count)] }) {
+                let rows = try db.execute("SELECT id, owner_user_id, team_id FROM links WHERE id IN ("
+                                          + Array(repeating: "?", count: chunk.count).joined(separator: ", ") + ")",
+                                          chunk.map { .int($0) }).rows
+                for id in chunk { owners[id] = .some(nil) }  // a link deleted meanwhile has no owner
+                for r in rows {
+                    guard let id = r[0].int else { continue }
+                    owners[id] = r[2].int.map(ClickOwner.team) ?? r[1].int.map(ClickOwner.user)
+                }
+            }
+        }
+        var out: [Int64: ClickOwner?] = [:]
+        for id in links { out[id] = owners[id] ?? nil }
+        return out
+    }
+
+    /// Adds the batch to every link's totals and to its owner's day (people, bots, new visitors).
+    private func addTotals(_ clicks: [EnrichedClick], newVisitors: [Visitor: Int64]) throws(StoreError) {
+        struct Sum { var clicks: Int64 = 0, bots: Int64 = 0, uniques: Int64 = 0, last: Int64 = .min }
+        struct Day: Hashable { let owner: ClickOwner; let day: Int }
+        var perLink: [Int64: Sum] = [:]
+        for e in clicks where !e.click.isOrphan {
+            var sum = perLink[e.click.linkID] ?? Sum()
+            if e.agent.isBot { sum.bots += 1 } else { sum.clicks += 1 }
+            sum.last = max(sum.last, e.click.timeMillis)
+            perLink[e.click.linkID] = sum
+        }
+        for v in newVisitors.keys where v.link != 0 { perLink[v.link, default: Sum()].uniques += 1 }
+        guard !perLink.isEmpty else { return }
+        let owner = try ownersOf(Set(perLink.keys))
+        var perDay: [Day: Sum] = [:]
+        for e in clicks where !e.click.isOrphan {
+            guard let o = owner[e.click.linkID] ?? nil else { continue }
+            let key = Day(owner: o, day: Timestamp.utcDay(millis: e.click.timeMillis))
+            if e.agent.isBot { perDay[key, default: Sum()].bots += 1 } else { perDay[key, default: Sum()].clicks += 1 }
+        }
+        for v in newVisitors.keys where v.link != 0 {
+            guard let o = owner[v.link] ?? nil else { continue }
+            perDay[Day(owner: o, day: Int(v.day)), default: Sum()].uniques += 1
+        }
+        try insertRows(perLink.sorted { $0.key < $1.key }, sizes: [64, 16, 4, 1], columns: 5,
+                       into: "INSERT INTO link_click_totals (link_id, clicks, bots, uniques, last_click_at) VALUES ",
+                       suffix: " ON DUPLICATE KEY UPDATE clicks = clicks + VALUES(clicks), bots = bots + VALUES(bots), "
+                           + "uniques = uniques + VALUES(uniques), last_click_at = GREATEST(COALESCE(last_click_at, VALUES(last_click_at)), VALUES(last_click_at))") { id, sum in
+            [.int(id), .int(sum.clicks), .int(sum.bots), .int(sum.uniques), sum.last == .min ? .null : .date(Timestamp.date(millis: sum.last))]
+        }
+        let days = perDay.map { (key: Self.key($0.key.owner), day: $0.key.day, sum: $0.value) }.sorted { ($0.key.0, $0.key.1, $0.day) < ($1.key.0, $1.key.1, $1.day) }
+        try insertRows(days, sizes: [16, 4, 1], columns: 6,
+                       into: "INSERT INTO owner_click_days (owner_kind, owner_id, day, clicks, bots, uniques) VALUES ",
+                       suffix: " ON DUPLICATE KEY UPDATE clicks = clicks + VALUES(clicks), bots = bots + VALUES(bots), uniques = uniques + VALUES(uniques)") { row in
+            [.text(row.key.0), .int(row.key.1), .text(Timestamp.dayText(row.day)), .int(row.sum.clicks), .int(row.sum.bots), .int(row.sum.uniques)]
+        }
+    }
+
     /// Drops the visitor sets of UTC days before `day` minus one: their salts are gone, so no later click can
     /// meet them again. Returns the rows deleted.
     @discardableResult
@@ -186,17 +253,46 @@ public final class MariaDBClicks: ClickStore, ClickReader {
     // MARK: Reading
 
     public func totals(linkID: Int64) throws(StoreError) -> ClickTotals {
-        var totals = ClickTotals(clicks: 0, bots: 0, uniques: 0)
-        for r in try db.execute(
-            "SELECT dimension, SUM(clicks), SUM(bots) FROM click_rollups WHERE link_id = ? AND dimension IN ('total', 'uniques') AND value = '' GROUP BY dimension",
-            [.int(linkID)], isRead: true).rows {
-            switch r[0].text {
-            case "total": (totals.clicks, totals.bots) = (r[1].int ?? 0, r[2].int ?? 0)
-            case "uniques": totals.uniques = r[1].int ?? 0
-            default: break
-            }
+        guard let r = try db.execute("SELECT clicks, bots, uniques FROM link_click_totals WHERE link_id = ?", [.int(linkID)],
+                                     isRead: true).rows.first else { return ClickTotals(clicks: 0, bots: 0, uniques: 0) }
+        return ClickTotals(clicks: r[0].int ?? 0, bots: r[1].int ?? 0, uniques: r[2].int ?? 0)
+    }
+
+    public func ownerDays(_ owner: ClickOwner, from: Date, to: Date) throws(StoreError) -> [OwnerDay] {
+        let (kind, id) = Self.key(owner)
+        return try db.execute(
+            """
+            SELECT DATEDIFF(day, '1970-01-01'), clicks, bots, uniques FROM owner_click_days
+            WHERE owner_kind = ? AND owner_id = ? AND day >= DATE(?) AND day < DATE(?) ORDER BY day
+            """, [.text(kind), .int(id), .date(from), .date(to)], isRead: true).rows.compactMap { r in
+            guard let days = r[0].int else { return nil }
+            return OwnerDay(day: Date(timeIntervalSince1970: Double(days) * 86_400), clicks: r[1].int ?? 0, bots: r[2].int ?? 0,
+                            uniques: r[3].int ?? 0)
         }
-        return totals
+    }
+
+    public func topLinks(_ owner: ClickOwner, limit: Int, bots: Bool) throws(StoreError) -> [(alias: String, clicks: Int64)] {
+        let filter: String
+        let id: Int64
+        switch owner {
+        case .user(let u): (filter, id) = ("l.owner_user_id = ? AND l.team_id IS NULL", u)
+        case .team(let t): (filter, id) = ("l.team_id = ?", t)
+        }
+        return try db.execute(
+            """
+            SELECT l.code, t.clicks\(bots ? " + t.bots" : "") AS n FROM links l JOIN link_click_totals t ON t.link_id = l.id
+            WHERE \(filter) ORDER BY n DESC, l.code LIMIT ?
+            """, [.int(id), .int(Int64(limit))], isRead: true).rows.compactMap { r in
+            guard let code = r[0].text, let n = r[1].int, n > 0 else { return nil }
+            return (code, n)
+        }
+    }
+
+    private static func key(_ owner: ClickOwner) -> (String, Int64) {
+        switch owner {
+        case .user(let id): return ("u", id)
+        case .team(let id): return ("t", id)
+        }
     }
 
     static let storedColumns = "id, clicked_at, ip, user_agent, referer, device, os, os_version, browser, browser_version, country, region, city, via_qr"

@@ -56,6 +56,7 @@ struct Ingest: ParsableCommand {
                     let added = try store.ensurePartitions(now: now)
                     if !added.isEmpty { logger.info("click partitions added", metadata: ["partitions": "\(added.joined(separator: ","))"]) }
                     try store.forgetVisitors(before: now)
+                    store.forgetOwners()
                     partitionsCheckedAt = now
                 } catch {
                     logger.warning("click partitions and visitor sets not maintained", metadata: ["error": "\(error)"])

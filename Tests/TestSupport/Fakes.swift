@@ -286,6 +286,25 @@ public final class InMemoryClicks: ClickStore, ClickReader {
         let bots = Int64(all.filter(\.agent.isBot).count)
         return ClickTotals(clicks: Int64(all.count) - bots, bots: bots, uniques: Int64(firstVisits(linkID).count))
     }
+    /// Who owns each link (the ingester reads it from the links table).
+    public var owners: [Int64: ClickOwner] = [:]
+    public func ownerDays(_ owner: ClickOwner, from: Date, to: Date) throws(StoreError) -> [OwnerDay] {
+        var days: [Date: OwnerDay] = [:]
+        func day(_ e: EnrichedClick) -> Date { Date(timeIntervalSince1970: Double(Timestamp.utcDay(millis: e.click.timeMillis)) * 86_400) }
+        let links = Set(owners.filter { $0.value == owner }.keys)
+        for e in enriched where links.contains(e.click.linkID) {
+            var d = days[day(e)] ?? OwnerDay(day: day(e), clicks: 0, bots: 0, uniques: 0)
+            if e.agent.isBot { d.bots += 1 } else { d.clicks += 1 }
+            days[day(e)] = d
+        }
+        for link in links { for e in firstVisits(link) { days[day(e)]?.uniques += 1 } }
+        return days.values.filter { $0.day >= from && $0.day < to }.sorted { $0.day < $1.day }
+    }
+    public func topLinks(_ owner: ClickOwner, limit: Int, bots: Bool) throws(StoreError) -> [(alias: String, clicks: Int64)] {
+        var counts: [String: Int64] = [:]
+        for e in enriched where owners[e.click.linkID] == owner && (bots || !e.agent.isBot) { counts[e.click.code, default: 0] += 1 }
+        return counts.map { ($0.key, $0.value) }.sorted { ($1.1, $0.0) < ($0.1, $1.0) }.prefix(limit).map { $0 }
+    }
     public func hourly(linkID: Int64, from: Date, to: Date, bots: Bool) throws(StoreError) -> [ClickSeries.Hour] {
         var counts: [Date: ClickSeries.Hour] = [:]
         for e in counted(linkID, bots: bots) { counts[Self.hour(e), default: .init(hour: Self.hour(e), clicks: 0)].clicks += 1 }

@@ -90,6 +90,9 @@ TABLE = [
     # editor's pro)
     ("GET", "/urls/{alias}/analytics/timeseries", None, {"alias": "@link"}, [401, 200, 200, 200, 404, 200, 200]),
     ("GET", "/urls/{alias}/analytics/breakdown", None, {"alias": "@personal"}, [401, 404, 200, 404, 404, 200, 404]),
+    # summaries: everyone's own links; a team's to its members (and administrators)
+    ("GET", "/analytics/summary", None, {}, [401, 200, 200, 200, 200, 200, 200]),
+    ("GET", "/teams/{team}/analytics/summary", None, {}, [401, 200, 200, 200, 404, 200, 200]),
 ]
 
 SPEC = yaml.safe_load(open(os.path.join(os.path.dirname(__file__), "..", "..", "docs", "openapi.yaml")))

@@ -230,3 +230,59 @@ def test_series_and_breakdowns_read_the_rollups(api):
     assert refs == [{"value": "a.example", "clicks": 2}, {"value": "", "clicks": 1}, {"value": "b.example", "clicks": 1}]
     bad = api.call("GET", f"/api/v1/urls/{alias}/analytics/timeseries?tz=Nowhere/Land")
     assert bad.status == 400 and bad.json()["type"] == "/problems/invalid-parameter" and bad.json()["errors"][0]["field"] == "tz"
+
+
+def test_account_and_team_summaries_and_csv_exports():
+    from conftest import grant_plan, new_user, signed_in
+    owner = signed_in(new_user("summary")[0])
+    grant_plan(owner, "pro")
+    first = owner.create(longUrl="https://example.com/s1").json()["alias"]
+    second = owner.create(longUrl="https://example.com/s2").json()["alias"]
+    team = owner.call("POST", "/api/teams", {"name": "Summaries"}).json()["id"]
+    shared = owner.create(longUrl="https://example.com/s3", teamId=team).json()["alias"]
+    visits = [(first, WINDOWS, "https://news.example/"), (first, WINDOWS, "=HYPERLINK(\"http://evil.example\")"),
+              (first, "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)", ""),
+              (second, IPHONE, ""), (shared, WINDOWS, ""), (shared, IPHONE, "")]
+    for alias, ua, ref in visits:
+        assert request("GET", f"{HTTP}/{alias}", {"User-Agent": ua, "Referer": ref or None}).status == 302
+    ids = ",".join(str(link_id(a)) for a in (first, second, shared))
+    assert wait_for(lambda: sql(f"SELECT COUNT(*) FROM clicks WHERE link_id IN ({ids})") == [[str(len(visits))]], timeout=10)
+
+    mine = owner.call("GET", "/api/analytics/summary").json()
+    assert mine["scope"] == "account" and mine["detailed"] is True
+    assert mine["clicks"] == 3 and mine["botClicks"] == 1 and mine["uniques"] == 2  # one visitor per link and day
+    assert mine["topLinks"] == [{"alias": first, "clicks": 2}, {"alias": second, "clicks": 1}]
+    assert len(mine["days"]) in (30, 31) and mine["days"][-1]["clicks"] == 3
+    assert owner.call("GET", "/api/analytics/summary?bots=include").json()["clicks"] == 4
+    theirs = owner.call("GET", f"/api/teams/{team}/analytics/summary").json()
+    assert theirs["scope"] == "team" and theirs["clicks"] == 2 and theirs["topLinks"] == [{"alias": shared, "clicks": 2}]
+    stranger = signed_in(new_user("stranger")[0])
+    assert stranger.call("GET", f"/api/teams/{team}/analytics/summary").status == 404
+    assert stranger.call("GET", "/api/analytics/summary").json()["clicks"] == 0
+
+    # CSV: the account's days, a link's clicks page by page, a breakdown; formulas defused.
+    days = owner.call("GET", "/api/analytics/summary?format=csv")
+    assert days.status == 200 and days.headers["content-type"].startswith("text/csv")
+    lines = days.body.decode().split("\r\n")
+    assert lines[0] == "day,clicks,uniques" and lines[-2].endswith(",3,2") and lines[-1] == ""
+    page = owner.call("GET", f"/api/v1/urls/{first}/analytics?format=csv&limit=1")
+    assert page.status == 200 and 'attachment; filename="' in page.headers["content-disposition"]
+    rows = page.body.decode().split("\r\n")
+    assert rows[0] == "timestamp,ip,userAgent,referer,device,os,browser,country,region,city,source" and len(rows) == 3
+    assert "'=HYPERLINK(\"\"http://evil.example\"\")" in rows[1]  # the newest human click, quoted and defused
+    nxt = page.headers["link"]
+    assert nxt.endswith('>; rel="next"')
+    second_page = owner.call("GET", nxt[1:nxt.index(">")])
+    assert second_page.status == 200 and "https://news.example/" in second_page.body.decode()
+    last = owner.call("GET", second_page.headers["link"][1:second_page.headers["link"].index(">")])  # the bot is left out
+    assert last.body.decode().count("\r\n") == 1 and "link" not in last.headers
+    devices = owner.call("GET", f"/api/v1/urls/{first}/analytics/breakdown?dimension=device&format=csv&bots=include")
+    assert devices.body.decode() == "device,clicks\r\ndesktop,2\r\nbot,1\r\n"
+    series = owner.call("GET", f"/api/v1/urls/{first}/analytics/timeseries?interval=day&format=csv")
+    assert series.body.decode().startswith("start,clicks,uniques\r\n")
+    # A plan without detailed analytics: the counts, never the export.
+    assert stranger.call("GET", "/api/analytics/summary").json()["detailed"] is False
+    refused = stranger.call("GET", "/api/analytics/summary?format=csv")
+    assert refused.status == 403 and refused.json()["type"] == "/problems/requires-plan-pro"
+    assert owner.call("GET", f"/api/v1/urls/{first}/analytics?format=csv&limit=10001").status == 422
+    assert owner.call("GET", "/api/analytics/summary?format=xml").status == 400

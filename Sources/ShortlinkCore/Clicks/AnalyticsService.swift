@@ -20,6 +20,24 @@ public struct LinkAnalytics: Sendable, Equatable {
     public var next: ClickCursor?
 }
 
+/// An account's or a team's clicks over a range of UTC days, and its most clicked links.
+public struct OwnerSummary: Sendable {
+    /// The range's first and last-plus-one UTC days.
+    public var from: Date
+    public var to: Date
+    /// Clicks by people in the range (bots' too when asked for).
+    public var clicks: Int64
+    /// False when the plan includes the counts only: then no days, uniques or bots.
+    public var detailed: Bool
+    public var requiredPlan: String?
+    public var uniques: Int64?
+    public var bots: Int64?
+    /// Every UTC day of the range with its counts (zero when none), with the details only.
+    public var days: [OwnerDay]
+    /// The links with the most clicks over all time.
+    public var topLinks: [(alias: String, clicks: Int64)]
+}
+
 /// The analytics of links, gated by the plan that governs each link (the free tier sees the count only).
 public final class AnalyticsService {
     private let links: LinkService
@@ -55,10 +73,12 @@ public final class AnalyticsService {
     }
 
     /// The analytics of link `code`: its count, and a page of its clicks when the plan includes details;
-    /// `bots`: count and list bots' clicks too.
-    public func linkAnalytics(code: String, after cursor: ClickCursor?, limit: Int, bots: Bool = false,
+    /// `bots`: count and list bots' clicks too; `requireDetails`: refuse (rather than answer the count alone)
+    /// on a plan without detailed analytics.
+    public func linkAnalytics(code: String, after cursor: ClickCursor?, limit: Int, bots: Bool = false, requireDetails: Bool = false,
                               by principal: Principal) throws(LinkServiceError) -> LinkAnalytics {
         let (link, _, refusal) = try links.analyticsAccess(code: code, by: principal)
+        if requireDetails, let refusal { throw .planRefusal(refusal) }
         do {
             let totals = try reader.totals(linkID: link.id)
             let count = totals.clicks + (bots ? totals.bots : 0)
@@ -102,6 +122,41 @@ public final class AnalyticsService {
         let (from, to) = try range(from: requestedFrom, to: requestedTo, maxSpan: ClickSeries.Interval.month.maxRangeSeconds, plan: plan)
         do {
             return (link.code, from, to, try reader.breakdown(linkID: link.id, dimension: dimension, from: from, to: to, limit: limit, bots: bots))
+        } catch {
+            throw Self.map(error)
+        }
+    }
+
+    /// The summary of the caller's personal links (`team` nil) or of a team's links over the UTC days holding
+    /// [`from`, `to`) (the last 30 days by default, at most two years); counts for every plan, the days, uniques
+    /// and bots with detailed analytics.
+    public func summary(team: String?, from requestedFrom: Date?, to requestedTo: Date?, bots: Bool = false, topLinks: Int = 10,
+                        requireDetails: Bool = false, by principal: Principal) throws(LinkServiceError) -> OwnerSummary {
+        let (owner, plan, refusal) = try links.summaryAccess(team: team, by: principal)
+        if requireDetails, let refusal { throw .planRefusal(refusal) }
+        let (start, end) = try range(from: requestedFrom, to: requestedTo, maxSpan: ClickSeries.Interval.day.maxRangeSeconds, plan: plan)
+        let utc = TimeZone(identifier: "UTC")!
+        let from = ClickSeries.bucketStart(start, .day, in: utc)
+        let lastDay = ClickSeries.bucketStart(end.addingTimeInterval(-0.001), .day, in: utc)
+        let to = lastDay.addingTimeInterval(86_400)
+        do {
+            let stored = try reader.ownerDays(owner, from: from, to: to)
+            var byDay: [Date: OwnerDay] = [:]
+            for d in stored { byDay[d.day] = d }
+            var days: [OwnerDay] = []
+            var day = from
+            while day < to {
+                days.append(byDay[day] ?? OwnerDay(day: day, clicks: 0, bots: 0, uniques: 0))
+                day = day.addingTimeInterval(86_400)
+            }
+            let clicks = stored.reduce(0) { $0 + $1.clicks + (bots ? $1.bots : 0) }
+            let top = try reader.topLinks(owner, limit: topLinks, bots: bots)
+            guard refusal == nil else {
+                return OwnerSummary(from: from, to: to, clicks: clicks, detailed: false, requiredPlan: refusal?.unlockedBy, uniques: nil, bots: nil,
+                                    days: [], topLinks: top)
+            }
+            return OwnerSummary(from: from, to: to, clicks: clicks, detailed: true, requiredPlan: nil, uniques: stored.reduce(0) { $0 + $1.uniques },
+                                bots: stored.reduce(0) { $0 + $1.bots }, days: days, topLinks: top)
         } catch {
             throw Self.map(error)
         }

@@ -233,8 +233,36 @@ public struct ClickTotals: Sendable, Equatable {
     }
 }
 
+/// Whose links a summary covers: a user's personal links, or a team's.
+public enum ClickOwner: Sendable, Hashable {
+    case user(Int64)
+    case team(Int64)
+}
+
+/// An account's or team's clicks on one UTC day.
+public struct OwnerDay: Sendable, Equatable {
+    /// The day's first instant (UTC).
+    public var day: Date
+    public var clicks: Int64
+    public var bots: Int64
+    public var uniques: Int64
+
+    /// Creates a day.
+    public init(day: Date, clicks: Int64, bots: Int64, uniques: Int64) {
+        self.day = day
+        self.clicks = clicks
+        self.bots = bots
+        self.uniques = uniques
+    }
+}
+
 /// Reads stored clicks for the analytics API. `bots`: count bots' clicks too (they are left out by default).
 public protocol ClickReader: AnyObject {
+    /// The owner's clicks per UTC day for the days starting in [`from`, `to`), oldest first (days without a
+    /// click left out), from the totals the ingester keeps.
+    func ownerDays(_ owner: ClickOwner, from: Date, to: Date) throws(StoreError) -> [OwnerDay]
+    /// The owner's links with the most clicks over all time, at most `limit`.
+    func topLinks(_ owner: ClickOwner, limit: Int, bots: Bool) throws(StoreError) -> [(alias: String, clicks: Int64)]
     /// The hourly counts of `linkID` for the hours starting in [`from`, `to`), oldest first; hours without a
     /// click are left out.
     func hourly(linkID: Int64, from: Date, to: Date, bots: Bool) throws(StoreError) -> [ClickSeries.Hour]

@@ -219,6 +219,31 @@ public final class LinkService {
         }
     }
 
+    /// Whose links `principal` may see the analytics of: their own personal links, or the team `teamPublicID`
+    /// (any member; administrators too); with the plan that governs them and its refusal of details, if any.
+    public func summaryAccess(team teamPublicID: String?, by principal: Principal) throws(LinkServiceError) -> (ClickOwner, Plan, Entitlements.Refusal?) {
+        guard principal.has(scope: "analytics:read") else { throw .forbidden("analytics:read") }
+        return try run {
+            let owner: ClickOwner
+            let subject: PlanSubject
+            if let teamPublicID {
+                // Non-members are told the team does not exist.
+                guard let (team, role) = try teams.team(publicID: teamPublicID, userID: principal.userID),
+                      role != nil || principal.isAdmin else { throw LinkServiceError.notFound }
+                (owner, subject) = (.team(team.id), .team(team))
+            } else {
+                (owner, subject) = (.user(principal.userID), .user(principal.userID))
+            }
+            let plan = try governingPlan(subject, principal: principal, now: clock.now).plan
+            do {
+                try Entitlements.require(.detailedAnalytics, plan: plan, catalog: try plans.catalog())
+                return (owner, plan, nil)
+            } catch let refusal as Entitlements.Refusal {
+                return (owner, plan, refusal)
+            }
+        }
+    }
+
     /// Applies a patch to `code` for `principal`.
     public func update(code: String, _ patch: UpdateLinkRequest, by principal: Principal) throws(LinkServiceError) -> Link {
         guard principal.has(scope: "links:write") else { throw .forbidden("links:write") }

@@ -24,6 +24,8 @@ public struct LinkRoutes: APIResource {
             Route("GET", "/urls/{alias}/analytics", "getUrlAnalytics", .scope(["analytics:read"]), linkAnalytics),
             Route("GET", "/urls/{alias}/analytics/timeseries", "getUrlTimeSeries", .scope(["analytics:read"]), timeSeries),
             Route("GET", "/urls/{alias}/analytics/breakdown", "getUrlBreakdown", .scope(["analytics:read"]), breakdown),
+            Route("GET", "/analytics/summary", "getAccountAnalytics", .scope(["analytics:read"]), accountSummary),
+            Route("GET", "/teams/{team}/analytics/summary", "getTeamAnalytics", .scope(["analytics:read"]), teamSummary),
         ]
     }
 
@@ -82,9 +84,12 @@ public struct LinkRoutes: APIResource {
 
     /// `GET /urls/{alias}/analytics?cursor=&limit=&bots=`: 004's shape (alias, clickCount, analytics newest
     /// first), a cursor to the next page, and whether the plan includes the details.
+    /// With `format=csv`, the clicks as a CSV file (up to 10,000 a page, the next page's URL in `Link`): a
+    /// detailed-analytics feature.
     func linkAnalytics(_ c: RequestContext) throws(Problem) -> HTTPResponse {
         let caller = try c.caller()
-        let limit = try c.pageLimit()
+        let format = try Self.enumParameter(c, "format", default: Format.json)
+        let limit = format == .csv ? try Self.exportLimit(c) : try c.pageLimit()
         let bots = try Self.enumParameter(c, "bots", default: Bots.exclude) == .include
         var cursor: ClickCursor?
         if let token = c.request.queryValue("cursor"), !token.isEmpty {
@@ -94,9 +99,21 @@ public struct LinkRoutes: APIResource {
             cursor = parsed
         }
         let result = try call { () throws(LinkServiceError) in
-            try analytics.linkAnalytics(code: c.parameter("alias"), after: cursor, limit: limit, bots: bots, by: caller)
+            try analytics.linkAnalytics(code: c.parameter("alias"), after: cursor, limit: limit, bots: bots, requireDetails: format == .csv,
+                                        by: caller)
         }
-        return try .json(200, LinkAnalyticsBody(result))
+        guard format == .csv else { return try .json(200, LinkAnalyticsBody(result)) }
+        var headers: [(String, String)] = []
+        if let next = result.next {
+            var query = ["format=csv", "limit=\(limit)", "cursor=\(next.token)"]
+            if bots { query.append("bots=include") }
+            headers.append(("Link", "</api/v1/urls/\(result.alias)/analytics?\(query.joined(separator: "&"))>; rel=\"next\""))
+        }
+        return .csv(header: ["timestamp", "ip", "userAgent", "referer", "device", "os", "browser", "country", "region", "city", "source"],
+                    rows: LinkAnalyticsBody(result).analytics.map {
+                        [$0.timestamp, $0.ip, $0.userAgent, $0.referer, $0.device, $0.os, $0.browser, $0.country, $0.region, $0.city, $0.source]
+                    },
+                    name: "\(result.alias)-clicks.csv", headers: headers)
     }
 }
 
@@ -104,16 +121,34 @@ extension LinkRoutes {
     /// `bots=`: whether bots' clicks (crawlers, link-preview fetchers, monitors) count; they do not by default.
     enum Bots: String, CaseIterable { case exclude, include }
 
+    /// `format=`: JSON, or a CSV file of the same rows.
+    enum Format: String, CaseIterable { case json, csv }
+
+    /// `limit` of a CSV export: 1 to 10,000 (1,000 by default).
+    static func exportLimit(_ c: RequestContext) throws(Problem) -> Int {
+        guard let raw = c.request.queryValue("limit") else { return 1000 }
+        guard let n = Int(raw), (1...10_000).contains(n) else {
+            throw .validation(.field("limit", "limit.range", "must be an integer from 1 to 10000"))
+        }
+        return n
+    }
+
     /// `GET /urls/{alias}/analytics/timeseries?interval=&from=&to=&tz=&bots=`: clicks and unique visitors per
     /// hour, day, week or month of the viewer's time zone; buckets without clicks are zero.
     func timeSeries(_ c: RequestContext) throws(Problem) -> HTTPResponse {
         let caller = try c.caller()
+        let format = try Self.enumParameter(c, "format", default: Format.json)
         let bots = try Self.enumParameter(c, "bots", default: Bots.exclude) == .include
         let interval = try Self.enumParameter(c, "interval", default: ClickSeries.Interval.day)
         let zone = try Self.timeZone(c)
         let (from, to) = try Self.instants(c)
         let result = try call { () throws(LinkServiceError) in
             try analytics.series(code: c.parameter("alias"), from: from, to: to, interval: interval, zone: zone, bots: bots, by: caller)
+        }
+        if format == .csv {
+            return .csv(header: ["start", "clicks", "uniques"],
+                        rows: result.points.map { [Timestamp.format($0.start), String($0.clicks), String($0.uniques)] },
+                        name: "\(result.alias)-\(interval.rawValue).csv")
         }
         return try .json(200, SeriesBody(alias: result.alias, interval: interval.rawValue, timeZone: zone.identifier,
                                          from: Timestamp.format(result.from), to: Timestamp.format(result.to),
@@ -125,6 +160,7 @@ extension LinkRoutes {
     /// default dimension), campaign, country, device, OS, browser or source (QR or link).
     func breakdown(_ c: RequestContext) throws(Problem) -> HTTPResponse {
         let caller = try c.caller()
+        let format = try Self.enumParameter(c, "format", default: Format.json)
         let bots = try Self.enumParameter(c, "bots", default: Bots.exclude) == .include
         let dimension = try Self.enumParameter(c, "dimension", default: ClickDimension.referrer)
         let (from, to) = try Self.instants(c)
@@ -132,9 +168,39 @@ extension LinkRoutes {
         let result = try call { () throws(LinkServiceError) in
             try analytics.breakdown(code: c.parameter("alias"), dimension: dimension, from: from, to: to, limit: limit, bots: bots, by: caller)
         }
+        if format == .csv {
+            return .csv(header: [dimension.rawValue, "clicks"], rows: result.items.map { [$0.value, String($0.clicks)] },
+                        name: "\(result.alias)-\(dimension.rawValue).csv")
+        }
         return try .json(200, BreakdownBody(alias: result.alias, dimension: dimension.rawValue, from: Timestamp.format(result.from),
                                             to: Timestamp.format(result.to),
                                             items: result.items.map { .init(value: $0.value, clicks: $0.clicks) }))
+    }
+
+    /// `GET /analytics/summary?from=&to=&bots=&format=`: the caller's personal links.
+    func accountSummary(_ c: RequestContext) throws(Problem) -> HTTPResponse { try summary(c, team: nil) }
+
+    /// `GET /teams/{team}/analytics/summary?from=&to=&bots=&format=`: a team's links (any member).
+    func teamSummary(_ c: RequestContext) throws(Problem) -> HTTPResponse { try summary(c, team: c.parameter("team")) }
+
+    private func summary(_ c: RequestContext, team: String?) throws(Problem) -> HTTPResponse {
+        let caller = try c.caller()
+        let format = try Self.enumParameter(c, "format", default: Format.json)
+        let bots = try Self.enumParameter(c, "bots", default: Bots.exclude) == .include
+        let (from, to) = try Self.instants(c)
+        let result = try call { () throws(LinkServiceError) in
+            try analytics.summary(team: team, from: from, to: to, bots: bots, requireDetails: format == .csv, by: caller)
+        }
+        let days = result.days.map { SummaryBody.Day(day: String(Timestamp.format($0.day).prefix(10)), clicks: $0.clicks + (bots ? $0.bots : 0),
+                                                     uniques: $0.uniques) }
+        if format == .csv {
+            return .csv(header: ["day", "clicks", "uniques"], rows: days.map { [$0.day, String($0.clicks), String($0.uniques)] },
+                        name: team == nil ? "account-clicks.csv" : "team-clicks.csv")
+        }
+        return try .json(200, SummaryBody(scope: team == nil ? "account" : "team", from: Timestamp.format(result.from), to: Timestamp.format(result.to),
+                                          clicks: result.clicks, detailed: result.detailed, requiredPlan: result.requiredPlan,
+                                          uniques: result.uniques, botClicks: result.bots, days: result.detailed ? days : nil,
+                                          topLinks: result.topLinks.map { .init(alias: $0.alias, clicks: $0.clicks) }))
     }
 
     /// A parameter that names one of `T`'s cases; 400 naming it otherwise.
@@ -185,6 +251,44 @@ struct SeriesBody: Encodable {
     let total: Int64
     let uniques: Int64
     let points: [Point]
+}
+
+struct SummaryBody: Encodable {
+    struct Day: Encodable {
+        let day: String
+        let clicks: Int64
+        let uniques: Int64
+    }
+    struct Top: Encodable {
+        let alias: String
+        let clicks: Int64
+    }
+    let scope: String
+    let from: String
+    let to: String
+    let clicks: Int64
+    let detailed: Bool
+    let requiredPlan: String?
+    let uniques: Int64?
+    let botClicks: Int64?
+    let days: [Day]?
+    let topLinks: [Top]
+
+    enum Keys: String, CodingKey { case scope, from, to, clicks, detailed, requiredPlan, uniques, botClicks, days, topLinks }
+
+    func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: Keys.self)
+        try c.encode(scope, forKey: .scope)
+        try c.encode(from, forKey: .from)
+        try c.encode(to, forKey: .to)
+        try c.encode(clicks, forKey: .clicks)
+        try c.encode(detailed, forKey: .detailed)
+        try c.encodeIfPresent(requiredPlan, forKey: .requiredPlan)
+        try c.encodeIfPresent(uniques, forKey: .uniques)
+        try c.encodeIfPresent(botClicks, forKey: .botClicks)
+        try c.encodeIfPresent(days, forKey: .days)
+        try c.encode(topLinks, forKey: .topLinks)
+    }
 }
 
 struct BreakdownBody: Encodable {
