@@ -11,6 +11,7 @@ let package = Package(
         .executable(name: "shortlinkctl", targets: ["shortlinkctl"]),
         .executable(name: "shortlink-ingest", targets: ["shortlink-ingest"]),
         .executable(name: "shortlink-expire", targets: ["shortlink-expire"]),
+        .executable(name: "shortlink-report", targets: ["shortlink-report"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -90,6 +91,11 @@ let package = Package(
         ]),
 
         .executableTarget(name: "shortlink-expire", dependencies: [
+            "ShortlinkCore", "ShortlinkWiring", "LinkDomain",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .executableTarget(name: "shortlink-report", dependencies: [
             "ShortlinkCore", "ShortlinkWiring", "LinkDomain",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),

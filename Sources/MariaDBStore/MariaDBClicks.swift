@@ -288,12 +288,7 @@ public final class MariaDBClicks: ClickStore, ClickReader {
         }
     }
 
-    private static func key(_ owner: ClickOwner) -> (String, Int64) {
-        switch owner {
-        case .user(let id): return ("u", id)
-        case .team(let id): return ("t", id)
-        }
-    }
+    private static func key(_ owner: ClickOwner) -> (String, Int64) { owner.row }
 
     static let storedColumns = "id, clicked_at, ip, user_agent, referer, device, os, os_version, browser, browser_version, country, region, city, via_qr"
 

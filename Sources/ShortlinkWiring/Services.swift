@@ -87,6 +87,12 @@ public final class Services {
                        monotonicMillis: { 0 })
     }
 
+    /// Click reports (the job and the API) over this process's connections.
+    public func reports(logger: Logger) -> ReportService {
+        ReportService(store: MariaDBReports(connection: db), teams: teamStore, lock: MariaDBMaintenance(connection: db), mail: mail,
+                      clock: clock, logger: logger)
+    }
+
     /// The expiry job over this process's connections.
     public func expiry(logger: Logger) -> ExpiryService {
         let store = MariaDBMaintenance(connection: db)
@@ -106,7 +112,8 @@ public final class Services {
             health: HealthRoutes(health: health), auth: AuthRoutes(auth: auth), account: AccountRoutes(auth: auth),
             teams: TeamRoutes(teams: teams, auth: auth, audit: audit), keys: KeyRoutes(apiKeys: apiKeys),
             subscriptions: SubscriptionRoutes(subscriptions: subscriptions), admin: AdminRoutes(admins: admins, audit: audit),
-            links: LinkRoutes(links: links, analytics: AnalyticsService(links: links, reader: clicks, clock: clock), baseURL: config.baseURL))
+            links: LinkRoutes(links: links, analytics: AnalyticsService(links: links, reader: clicks, clock: clock), baseURL: config.baseURL),
+            reports: ReportRoutes(reports: reports(logger: logger)))
         let api = APIRouter(resources: resources, identity: CallerIdentity(keys: accounts, sessions: auth),
                             limiter: RateLimiter(counters: counters, clock: clock, anonymousPerMinute: config.anonymousRatePerMinute,
                                                  logger: logger),

@@ -93,6 +93,14 @@ TABLE = [
     # summaries: everyone's own links; a team's to its members (and administrators)
     ("GET", "/analytics/summary", None, {}, [401, 200, 200, 200, 200, 200, 200]),
     ("GET", "/teams/{team}/analytics/summary", None, {}, [401, 200, 200, 200, 404, 200, 200]),
+    # reports: the caller's own settings and reports; a team's to read for members, to change for its admins
+    ("GET", "/me/reports/settings", None, {}, [401, 200, 200, 200, 200, 200, 200]),
+    ("PUT", "/me/reports/settings", {"frequency": "off"}, {}, [401, 200, 200, 200, 200, 200, 200]),
+    ("GET", "/teams/{team}/reports/settings", None, {}, [401, 200, 200, 200, 404, 200, 200]),
+    ("PUT", "/teams/{team}/reports/settings", {"frequency": "off"}, {}, [401, 403, 403, 200, 404, 200, 200]),
+    ("GET", "/reports", None, {}, [401, 200, 200, 200, 200, 200, 200]),
+    ("GET", "/teams/{team}/reports", None, {}, [401, 200, 200, 200, 404, 200, 200]),
+    ("GET", "/reports/{id}", None, {"id": NOBODY}, [401, 404, 404, 404, 404, 404, 404]),
 ]
 
 SPEC = yaml.safe_load(open(os.path.join(os.path.dirname(__file__), "..", "..", "docs", "openapi.yaml")))

@@ -66,3 +66,98 @@ def test_the_human_report_says_what_was_done(api):
     bad = subprocess.run([os.path.join(os.environ["SL_BIN"], "shortlink-expire"), "--now", "yesterday"], env=env,
                          capture_output=True, text=True)
     assert bad.returncode != 0 and "--now" in bad.stderr
+
+
+def report(*args):
+    env = dict(os.environ, SHORTLINK_CONFIG=os.path.join(STACK_DIR, "shortlink.conf"))
+    out = subprocess.run([os.path.join(os.environ["SL_BIN"], "shortlink-report"), "--json", *args], env=env,
+                         capture_output=True, text=True, check=True).stdout
+    return json.loads(out)
+
+
+def test_daily_reports_are_mailed_once_kept_and_downloadable(tmp_path):
+    from conftest import grant_plan, mails_to, new_user, signed_in, wait_for, wait_mail
+    address = new_user("reports")[0]
+    owner = signed_in(address)
+    grant_plan(owner, "pro")
+    alias = owner.create(longUrl="https://example.com/reported").json()["alias"]
+    for _ in range(3):
+        assert request("GET", f"{HTTP}/{alias}", {"Referer": "https://news.example/story"}, source="127.1.0.20").status == 302
+    link = sql(f"SELECT id FROM links WHERE code = '{alias}'")[0][0]
+    assert wait_for(lambda: sql(f"SELECT clicks FROM link_click_totals WHERE link_id = {link}") == [["3"]], timeout=10)
+
+    # Opt-in, through the API.
+    assert owner.call("GET", "/api/me/reports/settings").json() == {"frequency": "off"}
+    bad = owner.call("PUT", "/api/me/reports/settings", {"frequency": "hourly"})
+    assert bad.status == 422 and bad.json()["errors"][0]["field"] == "frequency"
+    assert owner.call("PUT", "/api/me/reports/settings", {"frequency": "daily"}).json() == {"frequency": "daily"}
+
+    tomorrow = (datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(days=1)).strftime("%Y-%m-%dT00:40:00Z")
+    # A dry run writes the files and changes nothing.
+    dry = report("--dry-run", "--out", str(tmp_path), "--now", tomorrow)
+    [mine] = [m for m in dry["made"] if m["name"] == address]
+    assert mine["clicks"] == 3 and sorted(os.listdir(tmp_path)) == sorted(mine["files"])
+    assert "<svg" in (tmp_path / mine["files"][0]).read_text()
+    assert owner.call("GET", "/api/reports").json()["items"] == [] and mails_to(address)[-1]["Subject"].find("clicks") < 0
+
+    done = report("--now", tomorrow)
+    [made] = [m for m in done["made"] if m["name"] == address]
+    assert made["clicks"] == 3 and made["recipients"] == [address] and made["frequency"] == "daily"
+    msg = wait_mail(address, "Daily clicks")
+    assert "3 clicks" in msg["Subject"]
+    html = msg.get_body(preferencelist=("html",)).get_content()
+    text = msg.get_body(preferencelist=("plain",)).get_content()
+    assert "<svg" in html and alias in html and "DE" in html and "news.example" in html
+    assert "Clicks: 3" in text
+    [attachment] = list(msg.iter_attachments())
+    assert attachment.get_filename().endswith(".csv")
+    csv_text = attachment.get_content()
+    assert f"link,{alias},3," in csv_text and "country,DE,3," in csv_text and "referrer,news.example,3," in csv_text
+
+    # Once per period: another run the same day mails nothing more.
+    again = report("--now", tomorrow)
+    assert address not in [m["name"] for m in again["made"]] and again["skipped"] >= 1
+    time.sleep(1.0)
+    assert len([m for m in mails_to(address) if "Daily clicks" in m["Subject"]]) == 1
+
+    # Kept for download: the list, the page as mailed (nothing may load or run), its CSV; to others it does not exist.
+    [kept] = owner.call("GET", "/api/reports").json()["items"]
+    assert kept["clicks"] == 3 and kept["frequency"] == "daily" and kept["scope"] == "account"
+    page = owner.call("GET", f"/api/reports/{kept['id']}")
+    assert page.status == 200 and page.headers["content-type"].startswith("text/html")
+    assert "default-src 'none'" in page.headers["content-security-policy"] and b"<svg" in page.body
+    assert f"link,{alias},3,".encode() in owner.call("GET", f"/api/reports/{kept['id']}?format=csv").body
+    stranger = signed_in(new_user("nosy")[0])
+    assert stranger.call("GET", f"/api/reports/{kept['id']}").status == 404
+    assert owner.call("PUT", "/api/me/reports/settings", {"frequency": "off"}).json() == {"frequency": "off"}
+
+
+def test_team_reports_are_for_team_admins_to_choose():
+    from conftest import grant_plan, invite_and_join, new_user, signed_in
+    owner = signed_in(new_user("team-reports")[0])
+    grant_plan(owner, "pro")  # a team with members
+    team = owner.call("POST", "/api/teams", {"name": "Reported team"}).json()["id"]
+    viewer = invite_and_join(owner, team, new_user("team-viewer")[0], "viewer")
+    assert viewer.call("GET", f"/api/teams/{team}/reports/settings").json() == {"frequency": "off"}
+    assert viewer.call("PUT", f"/api/teams/{team}/reports/settings", {"frequency": "weekly"}).status == 403
+    assert owner.call("PUT", f"/api/teams/{team}/reports/settings", {"frequency": "weekly"}).json() == {"frequency": "weekly"}
+    assert viewer.call("GET", f"/api/teams/{team}/reports").json() == {"items": []}
+    outsider = signed_in(new_user("team-outsider")[0])
+    assert outsider.call("GET", f"/api/teams/{team}/reports/settings").status == 404
+    # The weekly report covers last week (Monday to Monday), whenever the run.
+    next_monday = datetime.date.today() + datetime.timedelta(days=7 - datetime.date.today().weekday())
+    made = report("--now", f"{next_monday.isoformat()}T01:00:00Z")
+    [mine] = [m for m in made["made"] if m["name"] == "team Reported team"]
+    assert mine["frequency"] == "weekly" and mine["periodStart"] == (next_monday - datetime.timedelta(days=7)).isoformat()
+    assert [r["frequency"] for r in viewer.call("GET", f"/api/teams/{team}/reports").json()["items"]] == ["weekly"]
+
+
+def test_a_report_run_that_overlaps_another_does_nothing():
+    holder = subprocess.Popen(["mariadb", f"--socket={STACK_DIR}/mariadb.sock", "-uroot", "-N", "-B", "-e",
+                               "SELECT GET_LOCK('shortlink-report', 0); SELECT SLEEP(3)"], stdout=subprocess.PIPE, text=True)
+    try:
+        time.sleep(0.5)
+        assert report()["ran"] is False
+    finally:
+        holder.wait(timeout=10)
+    assert report()["ran"] is True

@@ -38,7 +38,7 @@ install_packages() {
 build() {
     say "building ($BUILD_CONFIG)"
     local product
-    for product in shortlinkd shortlinkctl shortlink-ingest shortlink-expire; do
+    for product in shortlinkd shortlinkctl shortlink-ingest shortlink-expire shortlink-report; do
         (cd "$ROOT" && swift build -c "$BUILD_CONFIG" --product "$product" >&2)
     done
     BIN=$(cd "$ROOT" && swift build -c "$BUILD_CONFIG" --show-bin-path)
@@ -71,8 +71,8 @@ pid-file=$STACK_DIR/mariadb.pid
 log-error=$STACK_DIR/mariadb.err
 user=root
 skip-name-resolve
-innodb_buffer_pool_size=128M
-innodb_log_file_size=48M
+innodb_buffer_pool_size=${MARIADB_BUFFER_POOL:-128M}
+innodb_log_file_size=${MARIADB_LOG_FILE:-48M}
 max_connections=300
 character-set-server=utf8mb4
 collation-server=utf8mb4_unicode_ci

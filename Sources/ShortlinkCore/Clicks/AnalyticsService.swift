@@ -162,11 +162,5 @@ public final class AnalyticsService {
         }
     }
 
-    private static func map(_ error: StoreError) -> LinkServiceError {
-        switch error {
-        case .unavailable(let why): return .unavailable(why)
-        case .duplicate: return .internalError("unexpected duplicate key")
-        case .failed(let why): return .internalError(why)
-        }
-    }
+    private static func map(_ error: StoreError) -> LinkServiceError { LinkServiceError(error) }
 }

@@ -26,6 +26,17 @@ public enum LinkServiceError: Error, Equatable, Sendable {
     case internalError(String)
 }
 
+extension LinkServiceError {
+    /// A store's failure as the API answers it: unavailable (503), or unexpected (500).
+    init(_ error: StoreError) {
+        switch error {
+        case .unavailable(let why): self = .unavailable(why)
+        case .duplicate: self = .internalError("unexpected duplicate key")
+        case .failed(let why): self = .internalError(why)
+        }
+    }
+}
+
 /// What `POST /api/urls` asks for.
 public struct CreateLinkRequest: Sendable, Equatable {
     public var longURL: String
@@ -403,11 +414,5 @@ public final class LinkService {
         }
     }
 
-    private static func map(_ error: StoreError) -> LinkServiceError {
-        switch error {
-        case .unavailable(let why): return .unavailable(why)
-        case .duplicate: return .internalError("unexpected duplicate key")
-        case .failed(let why): return .internalError(why)
-        }
-    }
+    private static func map(_ error: StoreError) -> LinkServiceError { LinkServiceError(error) }
 }

@@ -9,14 +9,18 @@ public struct QueuedMail: Sendable, Equatable {
     public var subject: String
     public var body: String
     public var attempts: Int
+    public var html: String?
+    public var attachment: MailAttachment?
 
     /// Creates a queued message.
-    public init(id: Int64, to: String, subject: String, body: String, attempts: Int) {
+    public init(id: Int64, to: String, subject: String, body: String, attempts: Int, html: String? = nil, attachment: MailAttachment? = nil) {
         self.id = id
         self.to = to
         self.subject = subject
         self.body = body
         self.attempts = attempts
+        self.html = html
+        self.attachment = attachment
     }
 }
 
@@ -94,7 +98,8 @@ public final class MailDispatcher: MailDispatch {
         guard let transport else { return false }
         let now = clock.now
         let message = MailMessage.render(from: from, to: mail.to, subject: mail.subject, body: mail.body, date: now,
-                                         messageID: "<\(Secrets.uuid())@\(from.split(separator: "@").last ?? "localhost")>")
+                                         messageID: "<\(Secrets.uuid())@\(from.split(separator: "@").last ?? "localhost")>",
+                                         html: mail.html, attachment: mail.attachment)
         do {
             try transport.send(from: from, to: mail.to, message: message)
             try? outbox.markSent(id: mail.id, now: now)
@@ -111,11 +116,14 @@ public final class MailDispatcher: MailDispatch {
     }
 }
 
-/// Internet Message Format rendering of a plain-text message.
+/// Internet Message Format rendering of a message: plain text, or with an HTML alternative and an attachment
+/// as MIME multipart.
 public enum MailMessage {
     /// The message with its headers; lines end in CRLF. Header values lose any CR/LF (no header injection);
-    /// a non-ASCII subject is RFC 2047-encoded.
-    public static func render(from: String, to: String, subject: String, body: String, date: Date, messageID: String) -> [UInt8] {
+    /// a non-ASCII subject is RFC 2047-encoded. With `html` the body becomes multipart/alternative (text, then
+    /// HTML); with `attachment`, multipart/mixed with the file base64-encoded.
+    public static func render(from: String, to: String, subject: String, body: String, date: Date, messageID: String,
+                              html: String? = nil, attachment: MailAttachment? = nil) -> [UInt8] {
         // By scalar: "\r\n" is one Character, so a Character filter would let it through.
         func clean(_ s: String) -> String { String(String.UnicodeScalarView(s.unicodeScalars.filter { $0 != "\r" && $0 != "\n" })) }
         let subjectLine = clean(subject).allSatisfy(\.isASCII)
@@ -126,8 +134,35 @@ public enum MailMessage {
         formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss '+0000'"
         var text = "From: shortlink <\(clean(from))>\r\nTo: <\(clean(to))>\r\nSubject: \(subjectLine)\r\n"
         text += "Date: \(formatter.string(from: date))\r\nMessage-ID: \(clean(messageID))\r\nMIME-Version: 1.0\r\n"
-        text += "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n"
-        text += body.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\n", with: "\r\n")
+        func crlf(_ s: String) -> String { s.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\n", with: "\r\n") }
+        /// Base64 in lines of 76 (RFC 2045).
+        func base64(_ s: String) -> String {
+            let all = Data(s.utf8).base64EncodedString()
+            return stride(from: 0, to: all.count, by: 76).map { i in
+                let start = all.index(all.startIndex, offsetBy: i)
+                return String(all[start..<(all.index(start, offsetBy: 76, limitedBy: all.endIndex) ?? all.endIndex)])
+            }.joined(separator: "\r\n")
+        }
+        guard html != nil || attachment != nil else {
+            text += "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n" + crlf(body)
+            return Array(text.utf8)
+        }
+        // Boundaries that cannot occur in base64 or in the parts (they are random and the parts are encoded).
+        let seed = Secrets.hex(Secrets.randomBytes(12))
+        let mixed = "mixed-\(seed)", alternative = "alt-\(seed)"
+        var content = "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n\(base64(crlf(body)))\r\n"
+        if let html {
+            content = "Content-Type: multipart/alternative; boundary=\"\(alternative)\"\r\n\r\n"
+                + "--\(alternative)\r\n" + content
+                + "--\(alternative)\r\nContent-Type: text/html; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n\(base64(crlf(html)))\r\n"
+                + "--\(alternative)--\r\n"
+        }
+        guard let attachment else { return Array((text + content).utf8) }
+        let name = clean(attachment.name).replacingOccurrences(of: "\"", with: "")
+        text += "Content-Type: multipart/mixed; boundary=\"\(mixed)\"\r\n\r\n--\(mixed)\r\n" + content
+        text += "--\(mixed)\r\nContent-Type: \(clean(attachment.contentType)); charset=utf-8; name=\"\(name)\"\r\n"
+        text += "Content-Disposition: attachment; filename=\"\(name)\"\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+        text += base64(attachment.content) + "\r\n--\(mixed)--\r\n"
         return Array(text.utf8)
     }
 }

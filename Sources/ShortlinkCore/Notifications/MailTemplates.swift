@@ -5,13 +5,36 @@ import LinkDomain
 public struct OutgoingMail: Sendable, Equatable {
     public var to: String
     public var subject: String
+    /// The plain-text body (every message has one).
     public var body: String
+    /// An HTML alternative of the body, if any.
+    public var html: String?
+    /// A file sent with it, if any.
+    public var attachment: MailAttachment?
 
     /// Creates a message.
-    public init(to: String, subject: String, body: String) {
+    public init(to: String, subject: String, body: String, html: String? = nil, attachment: MailAttachment? = nil) {
         self.to = to
         self.subject = subject
         self.body = body
+        self.html = html
+        self.attachment = attachment
+    }
+}
+
+/// A text file attached to a message (a report's CSV).
+public struct MailAttachment: Sendable, Equatable {
+    /// The file name offered to the reader.
+    public var name: String
+    /// Its media type (`text/csv`).
+    public var contentType: String
+    public var content: String
+
+    /// Creates an attachment.
+    public init(name: String, contentType: String, content: String) {
+        self.name = name
+        self.contentType = contentType
+        self.content = content
     }
 }
 

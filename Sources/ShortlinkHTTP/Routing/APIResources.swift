@@ -12,10 +12,12 @@ public struct APIResources {
     public var subscriptions: SubscriptionRoutes
     public var admin: AdminRoutes
     public var links: LinkRoutes
+    public var reports: ReportRoutes
 
     /// The resources.
     public init(health: HealthRoutes, auth: AuthRoutes, account: AccountRoutes, teams: TeamRoutes, keys: KeyRoutes,
-                subscriptions: SubscriptionRoutes, admin: AdminRoutes, links: LinkRoutes) {
+                subscriptions: SubscriptionRoutes, admin: AdminRoutes, links: LinkRoutes, reports: ReportRoutes) {
+        self.reports = reports
         self.health = health
         self.auth = auth
         self.account = account
@@ -27,13 +29,13 @@ public struct APIResources {
     }
 
     /// The instances, in table order.
-    var all: [any APIResource] { [health, auth, account, teams, keys, subscriptions, admin, links] }
+    var all: [any APIResource] { [health, auth, account, teams, keys, subscriptions, admin, links, reports] }
 
     /// Every route of the API, in table order. (`all` and this list name the same resources: a resource
     /// missing from one fails the e2e tests that compare the table, the router and `docs/openapi.yaml`.)
     public static var catalog: [RouteSpec] {
         let types: [any APIResource.Type] = [HealthRoutes.self, AuthRoutes.self, AccountRoutes.self, TeamRoutes.self,
-                                             KeyRoutes.self, SubscriptionRoutes.self, AdminRoutes.self, LinkRoutes.self]
+                                             KeyRoutes.self, SubscriptionRoutes.self, AdminRoutes.self, LinkRoutes.self, ReportRoutes.self]
         return types.flatMap { $0.specs }
     }
 }

@@ -1,8 +1,9 @@
 /// RFC 4180 CSV for the analytics exports: CRLF line ends, a field quoted when it holds a comma, a quote or
 /// a line break (quotes doubled). A field that a spreadsheet would run as a formula (it starts with `=`, `+`,
 /// `-`, `@`, a tab or a carriage return: a user agent or a referrer is anyone's text) is prefixed with `'`.
-enum CSV {
-    static func encode(header: [String], rows: [[String]]) -> [UInt8] {
+public enum CSV {
+    /// The table as UTF-8 bytes.
+    public static func encode(header: [String], rows: [[String]]) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(64 * (rows.count + 1))
         func line(_ fields: [String]) {
@@ -32,14 +33,5 @@ enum CSV {
             out.append(b)
         }
         out.append(UInt8(ascii: "\""))
-    }
-}
-
-extension HTTPResponse {
-    /// A CSV download: `text/csv`, offered as the file `name`.
-    static func csv(header: [String], rows: [[String]], name: String, headers: [(String, String)] = []) -> HTTPResponse {
-        HTTPResponse(status: 200, headers: [("Content-Type", "text/csv; charset=utf-8"),
-                                            ("Content-Disposition", "attachment; filename=\"\(name)\"")] + headers,
-                     body: CSV.encode(header: header, rows: rows))
     }
 }
