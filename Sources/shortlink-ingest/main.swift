@@ -23,21 +23,8 @@ struct Ingest: ParsableCommand {
     var idleSeconds: Double = 0.2
 
     func run() throws {
-        let config: Config
-        do { config = try Config.load() } catch {
-            FileHandle.standardError.write(Data("shortlink-ingest: bad config: \(error)\n".utf8))
-            throw ExitCode(78)
-        }
-        LogfmtHandler.bootstrap(levelName: config.logLevel)
-        var logger = Logger(label: "shortlink-ingest")
-        logger[metadataKey: "role"] = "ingest"
-        Secrets.initialize()
+        let (config, logger, services) = JobProcess.start("shortlink-ingest", role: "ingest")
         WorkerSignals.installForJob()
-        let services: Services
-        do { services = try Services(config: config, logger: logger) } catch {
-            logger.critical("bad memcached setting", metadata: ["error": "\(error)"])
-            throw ExitCode(78)
-        }
         let store = services.clicks
         let ingest = IngestService(source: SpoolDirectory(directory: config.spoolDir), store: store, clock: services.clock, logger: logger,
                                    addresses: config.clickAddresses, userAgents: VisitorData.userAgents(config, logger: logger),

@@ -28,24 +28,9 @@ struct Report: ParsableCommand {
     var json = false
 
     func run() throws {
-        let config: Config
-        do { config = try Config.load() } catch {
-            FileHandle.standardError.write(Data("shortlink-report: bad config: \(error)\n".utf8))
-            throw ExitCode(78)
-        }
-        LogfmtHandler.bootstrap(levelName: config.logLevel)
-        var logger = Logger(label: "shortlink-report")
-        logger[metadataKey: "role"] = "report"
-        Secrets.initialize()
-        let services: Services
-        do { services = try Services(config: config, logger: logger) } catch {
-            logger.critical("bad memcached setting", metadata: ["error": "\(error)"])
-            throw ExitCode(78)
-        }
-        var at = services.clock.now
-        if let now {
-            guard let parsed = Timestamp.parse(now) else { throw ValidationError("--now must be an RFC 3339 instant such as 2026-12-01T06:00:00Z") }
-            at = parsed
+        let (_, logger, services) = JobProcess.start("shortlink-report", role: "report")
+        guard let at = JobProcess.instant(now, clock: services.clock) else {
+            throw ValidationError("--now must be an RFC 3339 instant such as 2026-12-01T06:00:00Z")
         }
         let result: ReportService.Run
         do {

@@ -271,6 +271,8 @@ import Testing
         ("timeseries?interval=hour&from=2026-11-01T00:00:00Z&to=2027-01-01T00:00:00Z", "from"),
         ("timeseries?from=2025-01-01T00:00:00Z&to=2025-02-01T00:00:00Z", "from"),  // before the pro plan's 365 days
         ("breakdown?dimension=city", "dimension"), ("breakdown?dimension=referrer&limit=0", "limit"),
+        ("breakdown?bots=maybe", "bots"), ("timeseries?format=xml", "format"), ("breakdown?format=pdf", "format"),
+        ("timeseries?bots=INCLUDE", "bots"),
     ])
     func badParametersAre400NamingThem(_ query: String, _ field: String) throws {
         let alias = create()

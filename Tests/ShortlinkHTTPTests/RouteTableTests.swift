@@ -59,7 +59,7 @@ import Testing
         let catalog = APIResources.catalog
         #expect(Set(catalog.map { "\($0.method) \($0.pattern)" }).count == catalog.count)
         #expect(Set(catalog.map(\.operationID)).count == catalog.count)
-        #expect(catalog.count == 59)
+        #expect(catalog.count == 60)
     }
 
     static let user = Principal(userID: 1, isAdmin: false, scopes: ["links:read"], apiKeyID: 9)

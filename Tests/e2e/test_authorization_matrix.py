@@ -81,6 +81,7 @@ TABLE = [
     ("PATCH", "/urls/{alias}", {"isActive": True}, {"alias": "@link"}, [401, 403, 200, 200, 404, 200, 403]),
     ("DELETE", "/urls/{alias}", None, {"alias": "@fresh-link"}, [401, 403, 204, 204, 404, 204, 403]),
     ("GET", "/urls/{alias}", None, {"alias": "@personal"}, [401, 404, 200, 404, 404, 200, 403]),
+    ("GET", "/urls/{alias}/qr", None, {"alias": "@link"}, [401, 200, 200, 200, 404, 200, 403]),
     ("PATCH", "/urls/{alias}", {"isActive": True}, {"alias": "@personal"}, [401, 404, 200, 404, 404, 200, 403]),
     # analytics: whoever may read the link, with the analytics:read scope (sessions hold it; the scopeless key
     # of this table holds exactly that one)

@@ -286,3 +286,19 @@ def test_account_and_team_summaries_and_csv_exports():
     assert refused.status == 403 and refused.json()["type"] == "/problems/requires-plan-pro"
     assert owner.call("GET", f"/api/v1/urls/{first}/analytics?format=csv&limit=10001").status == 422
     assert owner.call("GET", "/api/analytics/summary?format=xml").status == 400
+
+
+def test_the_qr_code_is_an_svg_whose_scans_count_apart(api):
+    alias = api.create(longUrl="https://example.com/poster").json()["alias"]
+    r = api.call("GET", f"/api/v1/urls/{alias}/qr?size=4")
+    assert r.status == 200 and r.headers["content-type"] == "image/svg+xml" and r.body.startswith(b"<svg")
+    big = api.call("GET", f"/api/v1/urls/{alias}/qr").body
+    import re
+    modules = re.search(rb'viewBox="0 0 (\d+) ', r.body).group(1)
+    assert re.search(rb' d="([^"]+)"', big).group(1) == re.search(rb' d="([^"]+)"', r.body).group(1)  # the same code
+    assert f'width="{int(modules) * 8}"'.encode() in big and f'width="{int(modules) * 4}"'.encode() in r.body
+    assert api.call("GET", f"/api/v1/urls/{alias}/qr?size=0").status == 400
+    assert api.call("GET", "/api/v1/urls/nope12345/qr").status == 404
+    # What the code holds: the short URL with qr=1, which the analytics count as a scan.
+    assert request("GET", f"{HTTP}/{alias}?qr=1").status == 302
+    assert wait_for(lambda: breakdown(api, alias, "source") == {"qr": 1}, timeout=10)

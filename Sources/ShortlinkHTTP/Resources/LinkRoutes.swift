@@ -1,5 +1,6 @@
 import Foundation
 import LinkDomain
+import QRCode
 import ShortlinkCore
 
 /// `/urls`: create, read, change and delete short links.
@@ -21,6 +22,7 @@ public struct LinkRoutes: APIResource {
             Route("GET", "/urls/{alias}", "getUrl", .scope(["links:read", "links:write"]), read),
             Route("PATCH", "/urls/{alias}", "updateUrl", .scope(["links:write"]), update),
             Route("DELETE", "/urls/{alias}", "deleteUrl", .scope(["links:write"]), delete),
+            Route("GET", "/urls/{alias}/qr", "getUrlQRCode", .scope(["links:read", "links:write"]), qrCode),
             Route("GET", "/urls/{alias}/analytics", "getUrlAnalytics", .scope(["analytics:read"]), linkAnalytics),
             Route("GET", "/urls/{alias}/analytics/timeseries", "getUrlTimeSeries", .scope(["analytics:read"]), timeSeries),
             Route("GET", "/urls/{alias}/analytics/breakdown", "getUrlBreakdown", .scope(["analytics:read"]), breakdown),
@@ -56,6 +58,26 @@ public struct LinkRoutes: APIResource {
         let caller = try c.caller()
         let link = try call { () throws(LinkServiceError) in try links.get(code: c.parameter("alias"), by: caller) }
         return try .json(200, LinkBody(link: link, baseURL: baseURL))
+    }
+
+    /// `GET /urls/{alias}/qr?size=`: the link's QR code as SVG. It encodes the short URL with `qr=1`, so that
+    /// scans count apart from clicks (`source` in the analytics); `size` is the pixels per module (1…32, 8).
+    func qrCode(_ c: RequestContext) throws(Problem) -> HTTPResponse {
+        let caller = try c.caller()
+        var moduleSize = 8
+        if let raw = c.request.queryValue("size") {
+            guard let n = Int(raw), (1...32).contains(n) else {
+                throw .invalidParameter(FieldError(field: "size", code: "size.range", message: "must be an integer from 1 to 32"))
+            }
+            moduleSize = n
+        }
+        let link = try call { () throws(LinkServiceError) in try links.get(code: c.parameter("alias"), by: caller) }
+        guard let svg = QRCode.svg("\(baseURL)/\(link.code)?qr=1", correction: .medium, moduleSize: moduleSize) else {
+            throw .internal("the short URL does not fit a QR code")
+        }
+        return HTTPResponse(status: 200, headers: [("Content-Type", "image/svg+xml"),
+                                                   ("Content-Disposition", "inline; filename=\"\(link.code).svg\"")],
+                            body: Array(svg.utf8))
     }
 
     func update(_ c: RequestContext) throws(Problem) -> HTTPResponse {
