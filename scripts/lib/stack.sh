@@ -68,6 +68,7 @@ socket=$(mariadb_sock)
 port=$MYSQL_PORT
 bind-address=127.0.0.1
 pid-file=$STACK_DIR/mariadb.pid
+tmpdir=$STACK_DIR/mariadb-tmp
 log-error=$STACK_DIR/mariadb.err
 user=root
 skip-name-resolve
@@ -78,6 +79,7 @@ character-set-server=utf8mb4
 collation-server=utf8mb4_unicode_ci
 default-time-zone=+00:00
 CNF
+    mkdir -p "$STACK_DIR/mariadb-tmp"
     if [ ! -d "$data/mysql" ]; then
         say "initialising MariaDB in $data"
         mariadb-install-db --defaults-file="$STACK_DIR/my.cnf" --auth-root-authentication-method=socket \
