@@ -89,7 +89,7 @@ public final class Services {
 
     /// Click reports (the job and the API) over this process's connections.
     public func reports(logger: Logger) -> ReportService {
-        ReportService(store: MariaDBReports(connection: db), teams: teamStore, lock: MariaDBMaintenance(connection: db), mail: mail,
+        ReportService(store: MariaDBReports(connection: db), teams: teamStore, plans: plans, lock: MariaDBMaintenance(connection: db), mail: mail,
                       clock: clock, logger: logger)
     }
 

@@ -44,7 +44,8 @@ struct Report: ParsableCommand {
                 ["name": $0.name, "frequency": $0.frequency.rawValue, "periodStart": String(Timestamp.format($0.periodStart).prefix(10)),
                  "clicks": $0.clicks, "recipients": $0.recipients, "files": $0.files]
             }
-            let data = try JSONSerialization.data(withJSONObject: ["ran": result.ran, "dryRun": dryRun, "made": made, "skipped": result.skipped],
+            let data = try JSONSerialization.data(withJSONObject: ["ran": result.ran, "dryRun": dryRun, "made": made, "skipped": result.skipped,
+                                                                   "refusedByPlan": result.refusedByPlan],
                                                   options: [.sortedKeys, .withoutEscapingSlashes])
             print(String(decoding: data, as: UTF8.self))
             return
@@ -58,6 +59,7 @@ struct Report: ParsableCommand {
             print(dryRun ? "would mail the \(m.frequency.rawValue) report of \(m.name) from \(period) (\(m.clicks) clicks) to \(m.recipients.joined(separator: ", ")): \(m.files.map { out + "/" + $0 }.joined(separator: " "))"
                          : "mailed the \(m.frequency.rawValue) report of \(m.name) from \(period) (\(m.clicks) clicks) to \(m.recipients.joined(separator: ", "))")
         }
-        print("\(result.made.count) report(s) \(dryRun ? "written" : "made"), \(result.skipped) already reported")
+        print("\(result.made.count) report(s) \(dryRun ? "written" : "made"), \(result.skipped) already reported"
+              + (result.refusedByPlan > 0 ? ", \(result.refusedByPlan) left out: their plan no longer includes detailed analytics" : ""))
     }
 }

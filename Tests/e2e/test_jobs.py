@@ -129,6 +129,15 @@ def test_daily_reports_are_mailed_once_kept_and_downloadable(tmp_path):
     assert f"link,{alias},3,".encode() in owner.call("GET", f"/api/reports/{kept['id']}?format=csv").body
     stranger = signed_in(new_user("nosy")[0])
     assert stranger.call("GET", f"/api/reports/{kept['id']}").status == 404
+    # A report shows detailed analytics: a plan without them cannot opt in (opting out is always possible).
+    refused = stranger.call("PUT", "/api/me/reports/settings", {"frequency": "weekly"})
+    assert refused.status == 403 and refused.json()["type"] == "/problems/requires-plan-pro"
+    assert stranger.call("PUT", "/api/me/reports/settings", {"frequency": "off"}).status == 200
+    # Downgraded after opting in: left out of the next run, and said so.
+    grant_plan(owner, "free")
+    day_after = (datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(days=2)).strftime("%Y-%m-%dT00:40:00Z")
+    later = report("--now", day_after)
+    assert address not in [m["name"] for m in later["made"]] and later["refusedByPlan"] >= 1
     assert owner.call("PUT", "/api/me/reports/settings", {"frequency": "off"}).json() == {"frequency": "off"}
 
 

@@ -10,6 +10,7 @@ import Logging
 public final class ReportService {
     private let store: ReportStore
     private let teams: TeamDirectory
+    private let plans: PlanStore
     private let lock: JobLock
     private let mail: MailDispatch
     private let clock: Clock
@@ -19,9 +20,10 @@ public final class ReportService {
     public static let lockName = "shortlink-report"
 
     /// Creates the service.
-    public init(store: ReportStore, teams: TeamDirectory, lock: JobLock, mail: MailDispatch, clock: Clock, logger: Logger) {
+    public init(store: ReportStore, teams: TeamDirectory, plans: PlanStore, lock: JobLock, mail: MailDispatch, clock: Clock, logger: Logger) {
         self.store = store
         self.teams = teams
+        self.plans = plans
         self.lock = lock
         self.mail = mail
         self.clock = clock
@@ -47,6 +49,8 @@ public final class ReportService {
         public var made: [Made] = []
         /// Reports of periods already reported.
         public var skipped = 0
+        /// Subscribers whose plan no longer includes detailed analytics (a report is one): not reported.
+        public var refusedByPlan = 0
     }
 
     /// Makes the reports due as of `now`. `dryRun`: a folder to write each report's HTML and CSV into, instead of
@@ -63,6 +67,10 @@ public final class ReportService {
             for subscriber in try store.subscribers(frequency) {
                 if try store.exists(subscriber.owner, frequency, periodStart: start) {
                     result.skipped += 1
+                    continue
+                }
+                if try refusal(for: subscriber.owner, principal: nil) != nil {
+                    result.refusedByPlan += 1
                     continue
                 }
                 let figures = try store.figures(subscriber.owner, from: start, to: end, top: 10)
@@ -134,10 +142,40 @@ public final class ReportService {
         do { return try store.setting(owner) } catch { throw Self.map(error) }
     }
 
-    /// Opts in (`frequency`) or out (nil).
+    /// Opts in (`frequency`: a report shows detailed analytics, so the plan must include them) or out (nil).
     public func setSetting(team: String?, _ frequency: ReportFrequency?, by principal: Principal) throws(LinkServiceError) {
         let owner = try owner(team: team, by: principal, change: true)
-        do { try store.setSetting(owner, frequency, now: clock.now) } catch { throw Self.map(error) }
+        do {
+            if frequency != nil, let refusal = try refusal(for: owner, principal: principal) { throw LinkServiceError.planRefusal(refusal) }
+            try store.setSetting(owner, frequency, now: clock.now)
+        } catch let error as LinkServiceError {
+            throw error
+        } catch let error as StoreError {
+            throw Self.map(error)
+        } catch {
+            throw .internalError("\(error)")
+        }
+    }
+
+    /// Why the plan that governs `owner`'s links (a team's owner's) does not include detailed analytics, if
+    /// it does not; the caller's own plan came with the credential.
+    private func refusal(for owner: ClickOwner, principal: Principal?) throws(StoreError) -> Entitlements.Refusal? {
+        let payer: Int64
+        switch owner {
+        case .user(let id): payer = id
+        case .team(let id):
+            guard let teamOwner = try teams.owner(teamID: id) else { return nil }
+            payer = teamOwner
+        }
+        let plan: Plan
+        if principal?.userID == payer, let own = principal?.plan { plan = own } else { plan = try plans.plan(forUser: payer, now: clock.now) }
+        let catalog = try plans.catalog()
+        do {
+            try Entitlements.require(.detailedAnalytics, plan: plan, catalog: catalog)
+            return nil
+        } catch {
+            return error
+        }
     }
 
     /// The account's (or team's) reports, newest first.
