@@ -49,11 +49,14 @@ public struct Link: Sendable, Equatable {
     public var teamID: Int64?
     /// The team's public id, for the API.
     public var teamPublicID: String?
+    /// The owner lets search engines index the short URL (otherwise it answers `X-Robots-Tag: noindex`).
+    public var allowIndexing: Bool
 
     /// Creates a link value.
     public init(id: Int64, publicID: String, domainID: Int64, code: String, longURL: String,
                 redirectType: RedirectType, isActive: Bool, expiresAt: Date?, ownerUserID: Int64?,
-                createdAt: Date, updatedAt: Date, teamID: Int64? = nil, teamPublicID: String? = nil) {
+                createdAt: Date, updatedAt: Date, teamID: Int64? = nil, teamPublicID: String? = nil, allowIndexing: Bool = false) {
+        self.allowIndexing = allowIndexing
         self.teamID = teamID
         self.teamPublicID = teamPublicID
         self.id = id
@@ -73,6 +76,6 @@ public struct Link: Sendable, Equatable {
     public var snapshot: LinkSnapshot {
         LinkSnapshot(id: id, redirectType: redirectType, isActive: isActive,
                      expiresAtMillis: expiresAt.map { Int64(($0.timeIntervalSince1970 * 1000).rounded()) },
-                     longURL: longURL)
+                     longURL: longURL, allowsIndexing: allowIndexing)
     }
 }

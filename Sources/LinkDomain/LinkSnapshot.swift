@@ -5,7 +5,8 @@
 /// entries a previous version wrote, and without a flag day in a rolling upgrade:
 ///
 /// - version 2 (written now): `2|<id>|<status>|<flags>|<expiresMillis or empty>|<extensions>|<url>`. `flags` is
-///   a decimal bit set (bit 0: active). `extensions` is empty or `name=value` pairs joined by `,`; names are
+///   a decimal bit set (bit 0: active; bit 1: search engines may index the short URL). A reader ignores bits
+///   it does not know. `extensions` is empty or `name=value` pairs joined by `,`; names are
 ///   `[a-z0-9-]`, values are percent-encoded (no `|`, `,`, `=` or `%` left bare). A reader ignores an extension
 ///   it does not know, unless its name starts with `!`: such an extension changes what the link does (a
 ///   password, a click limit), so a reader that does not know it treats the entry as a miss and asks the
@@ -22,6 +23,8 @@ public struct LinkSnapshot: Sendable, Equatable {
     public var isActive: Bool
     /// Expiry in milliseconds since the Unix epoch (UTC), if any.
     public var expiresAtMillis: Int64?
+    /// The link opted in to being indexed by search engines (otherwise `X-Robots-Tag: noindex`).
+    public var allowsIndexing: Bool
     /// The destination.
     public var longURL: String
     /// Extensions this version carries but does not interpret, kept in order so an entry re-encodes as read.
@@ -31,7 +34,9 @@ public struct LinkSnapshot: Sendable, Equatable {
     public static let currentVersion = 2
 
     /// Creates a snapshot.
-    public init(id: Int64, redirectType: RedirectType, isActive: Bool, expiresAtMillis: Int64?, longURL: String) {
+    public init(id: Int64, redirectType: RedirectType, isActive: Bool, expiresAtMillis: Int64?, longURL: String,
+                allowsIndexing: Bool = false) {
+        self.allowsIndexing = allowsIndexing
         self.id = id
         self.redirectType = redirectType
         self.isActive = isActive
@@ -42,12 +47,13 @@ public struct LinkSnapshot: Sendable, Equatable {
     /// Equal in every field, extensions included.
     public static func == (a: LinkSnapshot, b: LinkSnapshot) -> Bool {
         a.id == b.id && a.redirectType == b.redirectType && a.isActive == b.isActive && a.expiresAtMillis == b.expiresAtMillis
+            && a.allowsIndexing == b.allowsIndexing
             && a.longURL == b.longURL && a.extensions.elementsEqual(b.extensions, by: { $0 == $1 })
     }
 
     /// The cache encoding of this snapshot (version 2).
     public var encoded: String {
-        let flags = isActive ? 1 : 0
+        let flags = (isActive ? 1 : 0) | (allowsIndexing ? 2 : 0)
         let ext = extensions.map { "\($0.name)=\(Self.escape($0.value))" }.joined(separator: ",")
         return "2|\(id)|\(redirectType.rawValue)|\(flags)|\(expiresAtMillis.map(String.init) ?? "")|\(ext)|\(longURL)"
     }
@@ -76,7 +82,8 @@ public struct LinkSnapshot: Sendable, Equatable {
               let id = Int64(f[0]), let type = Int(f[1]).flatMap(RedirectType.init(rawValue:)),
               let flags = UInt64(f[2]), !f[5].isEmpty, case .valid(let expires) = Self.expiry(f[3])
         else { return nil }
-        self.init(id: id, redirectType: type, isActive: flags & 1 == 1, expiresAtMillis: expires, longURL: String(f[5]))
+        self.init(id: id, redirectType: type, isActive: flags & 1 == 1, expiresAtMillis: expires, longURL: String(f[5]),
+                  allowsIndexing: flags & 2 == 2)
         if !f[4].isEmpty {
             for pair in f[4].split(separator: ",", omittingEmptySubsequences: false) {
                 guard let eq = pair.firstIndex(of: "="), let value = Self.unescape(pair[pair.index(after: eq)...]) else { return nil }

@@ -71,6 +71,8 @@ public struct RedirectAnswer: Sendable, Equatable {
     public var cacheControl: String?
     /// `Allow`, for a 405.
     public var allow: String?
+    /// `X-Robots-Tag`: `noindex` unless the link opts in to indexing (search engines then list the short URL).
+    public var robots: String? = nil
     /// True for HEAD: headers only.
     public var omitBody: Bool
     /// What to record of this visit: a click of a link (a GET that redirects), an orphan visit (a GET of a
@@ -95,6 +97,7 @@ public struct RedirectAnswer: Sendable, Equatable {
         if let location { out.append(.init("Location", location)) }
         if let cacheControl { out.append(.init("Cache-Control", cacheControl)) }
         if let allow { out.append(.init("Allow", allow)) }
+        if let robots { out.append(.init("X-Robots-Tag", robots)) }
         return out
     }
 
@@ -128,7 +131,8 @@ public enum RedirectEngine {
     /// Temporary redirects (302, 307) are not cached by browsers (`private, no-cache`), so every click reaches
     /// us and is counted; permanent ones (301, 308) may be cached by the browser for 90 seconds only, so that
     /// an edit or a pause still takes effect soon. Pages are never cached. HEAD is answered like GET but is a
-    /// probe (link checkers, unfurlers), not a click.
+    /// probe (link checkers, unfurlers), not a click. Search engines are told not to index a short URL
+    /// (`X-Robots-Tag: noindex`) unless its link opts in, nor any page.
     public static func answer(_ link: LinkSnapshot?, _ visit: Visit) -> RedirectAnswer {
         if let refused = refusal(visit) { return refused }
         switch RedirectDecision.decide(link, nowMillis: visit.nowMillis) {
@@ -140,12 +144,13 @@ public enum RedirectEngine {
             let permanent = type == .movedPermanently || type == .permanentRedirect
             return RedirectAnswer(status: type.rawValue, kind: .redirect, location: location,
                                   cacheControl: permanent ? "private, max-age=90" : "private, no-cache", allow: nil,
+                                  robots: link?.allowsIndexing == true ? nil : "noindex",
                                   omitBody: visit.isHead, record: visit.isHead ? nil : .click(linkID: linkID))
         }
     }
 
     private static func page(_ page: RedirectAnswer.Page, _ status: Int, _ visit: Visit) -> RedirectAnswer {
-        RedirectAnswer(status: status, kind: .page(page), location: nil, cacheControl: "no-store", allow: nil,
+        RedirectAnswer(status: status, kind: .page(page), location: nil, cacheControl: "no-store", allow: nil, robots: "noindex",
                        omitBody: visit.isHead, record: page == .notFound && !visit.isHead ? .orphanVisit : nil)
     }
 }

@@ -112,9 +112,10 @@ public final class ShortlinkApp {
         var response: HTTPResponse
         switch answer.kind {
         case .redirect:
-            // The hot path: one array of two fields.
+            // The hot path: one small array.
             response = HTTPResponse(status: answer.status, headers: [("Location", answer.location ?? ""),
                                                                      ("Cache-Control", answer.cacheControl ?? "no-store")])
+            if let robots = answer.robots { response.headers.append(("X-Robots-Tag", robots)) }
         case .methodNotAllowed:
             var problem = Problem.methodNotAllowed(RedirectEngine.allowedMethods)
             problem.headers = answer.headers.map { ($0.name, $0.value) }

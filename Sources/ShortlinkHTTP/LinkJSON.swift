@@ -8,7 +8,7 @@ struct LinkBody: Encodable {
     let baseURL: String
 
     enum Keys: String, CodingKey {
-        case id, alias, shortUrl, longUrl, expirationDate, createdAt, updatedAt, isActive, redirectType, teamId
+        case id, alias, shortUrl, longUrl, expirationDate, createdAt, updatedAt, isActive, redirectType, teamId, allowIndexing
     }
 
     func encode(to encoder: Encoder) throws {
@@ -23,6 +23,7 @@ struct LinkBody: Encodable {
         try c.encode(link.isActive, forKey: .isActive)
         try c.encode(link.redirectType.rawValue, forKey: .redirectType)
         try c.encode(link.teamPublicID, forKey: .teamId)
+        try c.encode(link.allowIndexing, forKey: .allowIndexing)
     }
 }
 

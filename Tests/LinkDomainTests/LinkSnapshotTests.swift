@@ -42,8 +42,16 @@ import Testing
         #expect(optional?.extensions.first?.value == "x,y")
         #expect(LinkSnapshot(encoded: "2|1|302|1||!password=abc|https://a.example/"[...]) == nil)
         #expect(LinkSnapshot(encoded: "2|1|302|1||note=1,!max-clicks=100|https://a.example/"[...]) == nil)
-        // Flags beyond bit 0 are for later versions; bit 0 stays "active".
+        // Bit 0 is "active", bit 1 "may be indexed"; bits beyond are for later versions and ignored.
         #expect(LinkSnapshot(encoded: "2|1|302|3|||https://a.example/"[...])?.isActive == true)
+        #expect(LinkSnapshot(encoded: "2|1|302|3|||https://a.example/"[...])?.allowsIndexing == true)
+        #expect(LinkSnapshot(encoded: "2|1|302|5|||https://a.example/"[...])?.allowsIndexing == false)
+        var indexable = Self.plain
+        indexable.allowsIndexing = true
+        #expect(indexable.encoded == "2|1|302|3|||https://a.example/")
+        #expect(LinkSnapshot(encoded: indexable.encoded[...]) == indexable)
+        // A version-1 entry (written before indexing existed) is never indexable.
+        #expect(LinkSnapshot(encoded: "1|1|302|1||https://a.example/"[...])?.allowsIndexing == false)
     }
 
     @Test(arguments: [

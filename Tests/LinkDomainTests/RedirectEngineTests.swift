@@ -6,8 +6,8 @@ import Testing
 @Suite struct RedirectEngineTests {
     static let location = "https://example.com/landing?utm_source=x"
 
-    static func link(_ type: RedirectType = .found, active: Bool = true, expires: Int64? = nil) -> LinkSnapshot {
-        LinkSnapshot(id: 7, redirectType: type, isActive: active, expiresAtMillis: expires, longURL: location)
+    static func link(_ type: RedirectType = .found, active: Bool = true, expires: Int64? = nil, indexable: Bool = false) -> LinkSnapshot {
+        LinkSnapshot(id: 7, redirectType: type, isActive: active, expiresAtMillis: expires, longURL: location, allowsIndexing: indexable)
     }
 
     static func visit(_ method: String = "GET", at now: Int64 = 1_000) -> Visit {
@@ -26,9 +26,11 @@ import Testing
         var description: String { name }
     }
 
-    static let temporary = [RedirectAnswer.HeaderField("Location", location), .init("Cache-Control", "private, no-cache")]
-    static let permanent = [RedirectAnswer.HeaderField("Location", location), .init("Cache-Control", "private, max-age=90")]
-    static let noStore = [RedirectAnswer.HeaderField("Cache-Control", "no-store")]
+    static let noindex = RedirectAnswer.HeaderField("X-Robots-Tag", "noindex")
+    static let indexable = [RedirectAnswer.HeaderField("Location", location), .init("Cache-Control", "private, no-cache")]
+    static let temporary = indexable + [noindex]
+    static let permanent = [RedirectAnswer.HeaderField("Location", location), .init("Cache-Control", "private, max-age=90"), noindex]
+    static let noStore = [RedirectAnswer.HeaderField("Cache-Control", "no-store"), noindex]
     static let allow = [RedirectAnswer.HeaderField("Allow", "GET, HEAD")]
 
     static let cases: [Case] = [
@@ -36,6 +38,8 @@ import Testing
         Case(name: "307 GET", link: link(.temporaryRedirect), visit: visit(), status: 307, kind: .redirect, headers: temporary, omitBody: false, click: 7),
         Case(name: "301 GET may be cached briefly", link: link(.movedPermanently), visit: visit(), status: 301, kind: .redirect, headers: permanent, omitBody: false, click: 7),
         Case(name: "308 GET", link: link(.permanentRedirect), visit: visit(), status: 308, kind: .redirect, headers: permanent, omitBody: false, click: 7),
+        Case(name: "a link that opts in to indexing", link: link(indexable: true), visit: visit(), status: 302, kind: .redirect, headers: indexable, omitBody: false, click: 7),
+        Case(name: "an indexable link still pauses like any", link: link(active: false, indexable: true), visit: visit(), status: 410, kind: .page(.gone(.deactivated)), headers: noStore, omitBody: false, click: nil),
         Case(name: "HEAD redirects without a body and is no click", link: link(), visit: visit("HEAD"), status: 302, kind: .redirect, headers: temporary, omitBody: true, click: nil),
         Case(name: "unknown link", link: nil, visit: visit(), status: 404, kind: .page(.notFound), headers: noStore, omitBody: false, click: nil),
         Case(name: "unknown link, HEAD", link: nil, visit: visit("HEAD"), status: 404, kind: .page(.notFound), headers: noStore, omitBody: true, click: nil),

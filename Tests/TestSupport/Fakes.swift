@@ -42,7 +42,8 @@ public final class InMemoryLinkStore: LinkStore {
         guard try link(domainID: new.domainID, code: new.code) == nil else { throw .duplicate }
         let link = Link(id: nextID, publicID: new.publicID, domainID: new.domainID, code: new.code, longURL: new.longURL,
                         redirectType: new.redirectType, isActive: true, expiresAt: new.expiresAt, ownerUserID: new.ownerUserID,
-                        createdAt: new.createdAt, updatedAt: new.createdAt, teamID: new.team?.id, teamPublicID: new.team?.publicID)
+                        createdAt: new.createdAt, updatedAt: new.createdAt, teamID: new.team?.id, teamPublicID: new.team?.publicID,
+                        allowIndexing: new.allowIndexing)
         nextID += 1
         links[link.id] = link
         audit.append(entry)

@@ -165,3 +165,20 @@ def test_the_bare_domain_shows_a_landing_page():
     assert r.status == 200
     assert r.headers["content-type"].startswith("text/html")
     assert b"/api/v1/urls" in r.body
+
+
+def test_short_urls_are_noindex_unless_the_link_opts_in(api):
+    hidden = api.create(longUrl="https://example.com/private").json()
+    assert hidden["allowIndexing"] is False
+    r = request("GET", f"{HTTP}/{hidden['alias']}")
+    assert r.status == 302 and r.headers["x-robots-tag"] == "noindex"
+    listed = api.create(longUrl="https://example.com/public", allowIndexing=True).json()
+    assert listed["allowIndexing"] is True
+    assert "x-robots-tag" not in request("GET", f"{HTTP}/{listed['alias']}").headers
+    # The change is seen at once by every worker (the cached form carries the flag).
+    assert api.patch(listed["alias"], allowIndexing=False).json()["allowIndexing"] is False
+    for _ in range(6):
+        assert request("GET", f"{HTTP}/{listed['alias']}").headers["x-robots-tag"] == "noindex"
+    assert request("GET", f"{HTTP}/nosuchcode42", {"Accept": "application/json"}).headers["x-robots-tag"] == "noindex"
+    bad = api.patch(listed["alias"], allowIndexing="yes")
+    assert bad.status == 422 and bad.json()["errors"][0]["field"] == "allowIndexing"

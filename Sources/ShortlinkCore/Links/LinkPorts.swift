@@ -13,18 +13,22 @@ public struct NewLink: Sendable, Equatable {
     public var createdAt: Date
     /// The owning team, if the link is created for one.
     public var team: (id: Int64, publicID: String)?
+    /// Search engines may index the short URL.
+    public var allowIndexing: Bool
 
     /// Equal field by field.
     public static func == (a: NewLink, b: NewLink) -> Bool {
         a.publicID == b.publicID && a.domainID == b.domainID && a.code == b.code && a.longURL == b.longURL
             && a.redirectType == b.redirectType && a.expiresAt == b.expiresAt && a.ownerUserID == b.ownerUserID
-            && a.createdAt == b.createdAt && a.team?.id == b.team?.id
+            && a.createdAt == b.createdAt && a.team?.id == b.team?.id && a.allowIndexing == b.allowIndexing
     }
 
     /// Creates a new-link value.
     public init(publicID: String, domainID: Int64, code: String, longURL: String, redirectType: RedirectType,
-                expiresAt: Date?, ownerUserID: Int64?, createdAt: Date, team: (id: Int64, publicID: String)? = nil) {
+                expiresAt: Date?, ownerUserID: Int64?, createdAt: Date, team: (id: Int64, publicID: String)? = nil,
+                allowIndexing: Bool = false) {
         self.team = team
+        self.allowIndexing = allowIndexing
         self.publicID = publicID
         self.domainID = domainID
         self.code = code

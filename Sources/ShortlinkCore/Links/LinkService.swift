@@ -45,11 +45,14 @@ public struct CreateLinkRequest: Sendable, Equatable {
     public var redirectType: Int?
     /// The team (public id) the link is created for; nil for a personal link.
     public var teamID: String?
+    /// Let search engines index the short URL (off by default).
+    public var allowIndexing: Bool
 
     /// Creates a request.
     public init(longURL: String, customAlias: String? = nil, expirationDate: String? = nil, redirectType: Int? = nil,
-                teamID: String? = nil) {
+                teamID: String? = nil, allowIndexing: Bool = false) {
         self.teamID = teamID
+        self.allowIndexing = allowIndexing
         self.longURL = longURL
         self.customAlias = customAlias
         self.expirationDate = expirationDate
@@ -70,12 +73,15 @@ public struct UpdateLinkRequest: Sendable, Equatable {
     public var expirationDate: PatchField<String> = .absent
     public var isActive: PatchField<Bool> = .absent
     public var redirectType: PatchField<Int> = .absent
+    public var allowIndexing: PatchField<Bool> = .absent
 
     /// Creates an empty patch.
     public init() {}
 
     /// True when the patch names no field: a change of nothing, refused like the other PATCH routes do.
-    public var isEmpty: Bool { longURL == .absent && expirationDate == .absent && isActive == .absent && redirectType == .absent }
+    public var isEmpty: Bool {
+        longURL == .absent && expirationDate == .absent && isActive == .absent && redirectType == .absent && allowIndexing == .absent
+    }
 }
 
 /// The link use cases: create, read, change, delete, and the redirect lookup.
@@ -169,12 +175,13 @@ public final class LinkService {
         func attempt(code: String) throws(StoreError) -> Link {
             let publicID = Secrets.uuid()
             var details = ["code": code, "longUrl": longURL, "redirectType": String(type.rawValue)]
+            if request.allowIndexing { details["allowIndexing"] = "true" }
             if let expiresAt { details["expirationDate"] = Timestamp.format(expiresAt) }
             var audit = AuditEntry.by(principal, at: now, "link.create", "link", publicID, details: details)
             audit.teamID = team?.id
             return try store.insert(NewLink(publicID: publicID, domainID: domainID, code: code, longURL: longURL,
                                             redirectType: type, expiresAt: expiresAt, ownerUserID: principal.userID, createdAt: now,
-                                            team: team.map { ($0.id, $0.publicID) }),
+                                            team: team.map { ($0.id, $0.publicID) }, allowIndexing: request.allowIndexing),
                                     audit: audit)
         }
         let link: Link
@@ -287,6 +294,11 @@ public final class LinkService {
                 errors.append(FieldError(field: "redirectType", code: "redirect.type", message: "must be 301, 302, 307 or 308"))
             }
         }
+        switch patch.allowIndexing {
+        case .absent: break
+        case .null: errors.append(FieldError(field: "allowIndexing", code: "type.boolean", message: "must be true or false"))
+        case .value(let allow): link.allowIndexing = allow
+        }
         guard errors.isEmpty else { throw .validation(ValidationError(errors)) }
         if case .value = patch.expirationDate {
             try checkPlan(for: link.teamID.map { .teamID($0) } ?? .user(principal.userID), principal: principal, now: now,
@@ -298,6 +310,7 @@ public final class LinkService {
         if link.expiresAt != before.expiresAt { changes["expirationDate"] = link.expiresAt.map(Timestamp.format) ?? "null" }
         if link.isActive != before.isActive { changes["isActive"] = String(link.isActive) }
         if link.redirectType != before.redirectType { changes["redirectType"] = String(link.redirectType.rawValue) }
+        if link.allowIndexing != before.allowIndexing { changes["allowIndexing"] = String(link.allowIndexing) }
         changes["code"] = link.code
         var audit = AuditEntry.by(principal, at: now, "link.update", "link", link.publicID, details: changes)
         audit.teamID = link.teamID

@@ -41,6 +41,7 @@ public struct LinkRoutes: APIResource {
         let expiry = body.string("expirationDate", nullable: true, errors: &errors)
         let type = body.int("redirectType", nullable: true, errors: &errors)
         let team = body.string("teamId", nullable: true, errors: &errors)
+        let indexing = body.bool("allowIndexing", nullable: true, errors: &errors)
         guard case .value(let url) = longURL else {
             if longURL == .absent, !errors.contains(where: { $0.field == "longUrl" }) {
                 errors.insert(FieldError(field: "longUrl", code: "url.required", message: "is required"), at: 0)
@@ -49,7 +50,7 @@ public struct LinkRoutes: APIResource {
         }
         try validate(errors)
         let input = CreateLinkRequest(longURL: url, customAlias: alias.valueOrNil, expirationDate: expiry.valueOrNil,
-                                      redirectType: type.valueOrNil, teamID: team.valueOrNil)
+                                      redirectType: type.valueOrNil, teamID: team.valueOrNil, allowIndexing: indexing.valueOrNil ?? false)
         let link = try call { () throws(LinkServiceError) in try links.create(input, by: caller) }
         return try .json(201, LinkBody(link: link, baseURL: baseURL), headers: [("Location", "/api/v1/urls/\(link.code)")])
     }
@@ -88,9 +89,10 @@ public struct LinkRoutes: APIResource {
             patch.expirationDate = body.string("expirationDate", nullable: true, errors: &errors)  // null removes it
             patch.isActive = body.bool("isActive", errors: &errors)
             patch.redirectType = body.int("redirectType", errors: &errors)
+            patch.allowIndexing = body.bool("allowIndexing", errors: &errors)
             if errors.isEmpty, patch.isEmpty {
                 errors.append(FieldError(field: "longUrl", code: "patch.empty",
-                                         message: "give at least one of longUrl, expirationDate, isActive, redirectType"))
+                                         message: "give at least one of longUrl, expirationDate, isActive, redirectType, allowIndexing"))
             }
             return patch
         }
