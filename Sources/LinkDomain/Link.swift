@@ -51,12 +51,16 @@ public struct Link: Sendable, Equatable {
     public var teamPublicID: String?
     /// The owner lets search engines index the short URL (otherwise it answers `X-Robots-Tag: noindex`).
     public var allowIndexing: Bool
+    /// How the destination is rewritten per visit (UTM builder, query parameters); nil: the default.
+    public var rewrite: RewriteRules?
 
     /// Creates a link value.
     public init(id: Int64, publicID: String, domainID: Int64, code: String, longURL: String,
                 redirectType: RedirectType, isActive: Bool, expiresAt: Date?, ownerUserID: Int64?,
-                createdAt: Date, updatedAt: Date, teamID: Int64? = nil, teamPublicID: String? = nil, allowIndexing: Bool = false) {
+                createdAt: Date, updatedAt: Date, teamID: Int64? = nil, teamPublicID: String? = nil, allowIndexing: Bool = false,
+                rewrite: RewriteRules? = nil) {
         self.allowIndexing = allowIndexing
+        self.rewrite = rewrite
         self.teamID = teamID
         self.teamPublicID = teamPublicID
         self.id = id
@@ -76,6 +80,6 @@ public struct Link: Sendable, Equatable {
     public var snapshot: LinkSnapshot {
         LinkSnapshot(id: id, redirectType: redirectType, isActive: isActive,
                      expiresAtMillis: expiresAt.map { Int64(($0.timeIntervalSince1970 * 1000).rounded()) },
-                     longURL: longURL, allowsIndexing: allowIndexing)
+                     longURL: longURL, allowsIndexing: allowIndexing, rewrite: rewrite)
     }
 }

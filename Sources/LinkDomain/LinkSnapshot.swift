@@ -25,6 +25,9 @@ public struct LinkSnapshot: Sendable, Equatable {
     public var expiresAtMillis: Int64?
     /// The link opted in to being indexed by search engines (otherwise `X-Robots-Tag: noindex`).
     public var allowsIndexing: Bool
+    /// How the destination is rewritten per visit; nil: the default (the visitor's query passed on). Cached as
+    /// the critical extension `!rewrite`, so a worker that cannot rewrite never serves such a link from cache.
+    public var rewrite: RewriteRules?
     /// The destination.
     public var longURL: String
     /// Extensions this version carries but does not interpret, kept in order so an entry re-encodes as read.
@@ -35,8 +38,9 @@ public struct LinkSnapshot: Sendable, Equatable {
 
     /// Creates a snapshot.
     public init(id: Int64, redirectType: RedirectType, isActive: Bool, expiresAtMillis: Int64?, longURL: String,
-                allowsIndexing: Bool = false) {
+                allowsIndexing: Bool = false, rewrite: RewriteRules? = nil) {
         self.allowsIndexing = allowsIndexing
+        self.rewrite = rewrite
         self.id = id
         self.redirectType = redirectType
         self.isActive = isActive
@@ -47,14 +51,15 @@ public struct LinkSnapshot: Sendable, Equatable {
     /// Equal in every field, extensions included.
     public static func == (a: LinkSnapshot, b: LinkSnapshot) -> Bool {
         a.id == b.id && a.redirectType == b.redirectType && a.isActive == b.isActive && a.expiresAtMillis == b.expiresAtMillis
-            && a.allowsIndexing == b.allowsIndexing
+            && a.allowsIndexing == b.allowsIndexing && a.rewrite == b.rewrite
             && a.longURL == b.longURL && a.extensions.elementsEqual(b.extensions, by: { $0 == $1 })
     }
 
     /// The cache encoding of this snapshot (version 2).
     public var encoded: String {
         let flags = (isActive ? 1 : 0) | (allowsIndexing ? 2 : 0)
-        let ext = extensions.map { "\($0.name)=\(Self.escape($0.value))" }.joined(separator: ",")
+        let known = rewrite.map { [(name: "!rewrite", value: $0.encoded)] } ?? []
+        let ext = (known + extensions).map { "\($0.name)=\(Self.escape($0.value))" }.joined(separator: ",")
         return "2|\(id)|\(redirectType.rawValue)|\(flags)|\(expiresAtMillis.map(String.init) ?? "")|\(ext)|\(longURL)"
     }
 
@@ -91,7 +96,12 @@ public struct LinkSnapshot: Sendable, Equatable {
                 let critical = name.first == "!"
                 let bare = critical ? name.dropFirst() : name
                 guard !bare.isEmpty, bare.utf8.allSatisfy(Self.isNameByte) else { return nil }
-                // No extension is interpreted yet: a critical one is not understood, so the entry is a miss.
+                // The one critical extension this version understands; any other is a miss.
+                if name == "!rewrite" {
+                    guard rewrite == nil, let rules = RewriteRules(encoded: value) else { return nil }
+                    rewrite = rules
+                    continue
+                }
                 if critical { return nil }
                 extensions.append((String(name), value))
             }

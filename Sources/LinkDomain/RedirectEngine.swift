@@ -142,7 +142,8 @@ public enum RedirectEngine {
             return page(.gone(reason), 410, visit)
         case .redirect(let type, let location, let linkID):
             let permanent = type == .movedPermanently || type == .permanentRedirect
-            return RedirectAnswer(status: type.rawValue, kind: .redirect, location: location,
+            let target = URLRewriter.location(location, visitorQuery: visit.query, rules: link?.rewrite)
+            return RedirectAnswer(status: type.rawValue, kind: .redirect, location: target,
                                   cacheControl: permanent ? "private, max-age=90" : "private, no-cache", allow: nil,
                                   robots: link?.allowsIndexing == true ? nil : "noindex",
                                   omitBody: visit.isHead, record: visit.isHead ? nil : .click(linkID: linkID))

@@ -1,3 +1,5 @@
+import Foundation
+
 /// What a link does to its destination's query string on each visit (001 `utm_builder` and `query_params`).
 public struct RewriteRules: Sendable, Equatable {
     /// The UTM builder: values for `utm_source`, `utm_medium`, `utm_campaign`, `utm_term`, `utm_content`.
@@ -29,6 +31,78 @@ public struct RewriteRules: Sendable, Equatable {
 
     /// The UTM parameters the builder may set.
     public static let utmNames = ["utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content"]
+
+    /// True for the rules of a link that set nothing: the visitor's query passed on, nothing else.
+    public var isDefault: Bool { self == RewriteRules() }
+
+    /// Limits on what a link may ask for.
+    public static let maxParameters = 20, maxNameLength = 64, maxValueLength = 512
+
+    /// The rules' own errors, by field (`utmBuilder`, `queryParams.inject`, `queryParams.remove`).
+    public func validate() throws(ValidationError) {
+        var errors: [FieldError] = []
+        for (name, value) in utm {
+            if !Self.utmNames.contains(name) {
+                errors.append(FieldError(field: "utmBuilder.params", code: "utm.name", message: "\(name) is not one of source, medium, campaign, term, content"))
+            }
+            if value.unicodeScalars.count > Self.maxValueLength {
+                errors.append(FieldError(field: "utmBuilder.params", code: "utm.length", message: "a value is longer than \(Self.maxValueLength) characters"))
+            }
+        }
+        if inject.count > Self.maxParameters {
+            errors.append(FieldError(field: "queryParams.inject", code: "inject.count", message: "at most \(Self.maxParameters) parameters"))
+        }
+        for (name, value) in inject {
+            // Lengths in code points, as JSON Schema counts them.
+            if name.isEmpty || name.unicodeScalars.count > Self.maxNameLength
+                || name.unicodeScalars.contains(where: { $0 == "&" || $0 == "=" || $0 == "#" || $0.properties.isWhitespace }) {
+                errors.append(FieldError(field: "queryParams.inject", code: "inject.name",
+                                         message: "a name must be 1 to \(Self.maxNameLength) characters without &, =, # or spaces"))
+            } else if value.unicodeScalars.count > Self.maxValueLength {
+                errors.append(FieldError(field: "queryParams.inject", code: "inject.length", message: "a value is longer than \(Self.maxValueLength) characters"))
+            }
+        }
+        if remove.count > Self.maxParameters {
+            errors.append(FieldError(field: "queryParams.remove", code: "remove.count", message: "at most \(Self.maxParameters) names or globs"))
+        }
+        for pattern in remove where !Self.isGlob(pattern) {
+            errors.append(FieldError(field: "queryParams.remove", code: "remove.glob",
+                                     message: "\(pattern.prefix(80)) is not a name or glob: 1 to \(Self.maxNameLength) of letters, digits, - . _ ~ [ ] and the wildcards * and ?"))
+        }
+        if !errors.isEmpty { throw ValidationError(errors) }
+    }
+
+    /// A parameter name, or a glob of one: letters, digits, `-._~[]`, and the wildcards `*` and `?`.
+    public static func isGlob(_ s: String) -> Bool {
+        !s.isEmpty && s.unicodeScalars.count <= maxNameLength && s.unicodeScalars.allSatisfy {
+            ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0) || "-._~[]*?".unicodeScalars.contains($0)
+        }
+    }
+
+    /// The stored and cached form: compact JSON (`u` builder pairs, `o` override, `p` pass-through, `i`
+    /// injected pairs, `r` removals).
+    public var encoded: String {
+        let stored = Stored(u: utm.map { [$0.name, $0.value] }, o: overrideUTM, p: passVisitorQuery, i: inject.map { [$0.name, $0.value] },
+                            r: remove)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return (try? encoder.encode(stored)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+    }
+
+    /// Reads `encoded`; nil when it is not that form.
+    public init?(encoded text: String) {
+        guard let s = try? JSONDecoder().decode(Stored.self, from: Data(text.utf8)),
+              s.u.allSatisfy({ $0.count == 2 }), s.i.allSatisfy({ $0.count == 2 }) else { return nil }
+        self.init(utm: s.u.map { ($0[0], $0[1]) }, overrideUTM: s.o, passVisitorQuery: s.p, inject: s.i.map { ($0[0], $0[1]) }, remove: s.r)
+    }
+
+    private struct Stored: Codable {
+        var u: [[String]]
+        var o: Bool
+        var p: Bool
+        var i: [[String]]
+        var r: [String]
+    }
 }
 
 /// Rewrites a destination URL for one visit, as a pure function of the URL, the visitor's query string and the
@@ -48,6 +122,17 @@ public enum URLRewriter {
         var name: String
     }
 
+    /// Parameters of the short URL that are shortlink's own (`qr=1` marks a QR scan, `dnt=1` asks not to be
+    /// tracked): never passed on.
+    public static let ownParameters: Set<String> = ["qr", "dnt"]
+
+    /// The destination of one visit: `destination` as it is when there is nothing to do (no query, and no
+    /// rules: nil stands for the default ones), else `rewrite`.
+    public static func location(_ destination: String, visitorQuery: String, rules: RewriteRules?) -> String {
+        if visitorQuery.isEmpty && rules == nil { return destination }
+        return rewrite(destination, visitorQuery: visitorQuery, rules: rules ?? RewriteRules())
+    }
+
     public static func rewrite(_ destination: String, visitorQuery: String, rules: RewriteRules) -> String {
         // Split off the fragment first: a `?` after `#` belongs to the fragment.
         var rest = Substring(destination)
@@ -65,7 +150,7 @@ public enum URLRewriter {
         var pairs = parse(query)
         if rules.passVisitorQuery {
             let own = Set(pairs.map(\.name))
-            pairs += parse(Substring(visitorQuery)).filter { !own.contains($0.name) }
+            pairs += parse(Substring(visitorQuery)).filter { !own.contains($0.name) && !ownParameters.contains($0.name) }
         }
         if !rules.remove.isEmpty {
             pairs.removeAll { pair in rules.remove.contains { glob($0, matches: pair.name) } }

@@ -12,19 +12,20 @@ public final class MariaDBLinkStore: LinkStore, LinkCensus {
     private static let columns =
         """
         id, public_id, domain_id, code, long_url, redirect_type, is_active, expires_at, owner_user_id, created_at, updated_at,
-        team_id, (SELECT t.public_id FROM teams t WHERE t.id = links.team_id), allow_indexing
+        team_id, (SELECT t.public_id FROM teams t WHERE t.id = links.team_id), allow_indexing, rewrite_rules
         """
 
     /// The redirect's cache-miss query: one primary-key-like lookup on UNIQUE(domain_id, code).
     public func snapshot(domainID: Int64, code: String) throws(StoreError) -> LinkSnapshot? {
         let r = try db.execute(
-            "SELECT id, redirect_type, is_active, expires_at, long_url, allow_indexing FROM links WHERE domain_id = ? AND code = ?",
+            "SELECT id, redirect_type, is_active, expires_at, long_url, allow_indexing, rewrite_rules FROM links WHERE domain_id = ? AND code = ?",
             [.int(domainID), .text(code)], isRead: true)
         guard let row = r.rows.first else { return nil }
         guard let id = row[0].int, let status = row[1].int, let type = RedirectType(rawValue: Int(status)),
               let url = row[4].text else { throw .failed("malformed links row") }
         return LinkSnapshot(id: id, redirectType: type, isActive: row[2].int == 1,
-                            expiresAtMillis: row[3].date.map(Timestamp.millis), longURL: url, allowsIndexing: row[5].int == 1)
+                            expiresAtMillis: row[3].date.map(Timestamp.millis), longURL: url, allowsIndexing: row[5].int == 1,
+                            rewrite: try Self.rules(row[6]))
     }
 
     /// The whole link.
@@ -40,13 +41,13 @@ public final class MariaDBLinkStore: LinkStore, LinkCensus {
           let r = try db.execute(
             """
             INSERT INTO links (public_id, domain_id, code, long_url, redirect_type, is_active, expires_at,
-                               owner_user_id, team_id, created_at, updated_at, allow_indexing)
-            VALUES (?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?)
+                               owner_user_id, team_id, created_at, updated_at, allow_indexing, rewrite_rules)
+            VALUES (?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?)
             """,
             [.text(new.publicID), .int(new.domainID), .text(new.code), .text(new.longURL),
              .int(Int64(new.redirectType.rawValue)), new.expiresAt.map(DBValue.date) ?? .null,
              new.ownerUserID.map(DBValue.int) ?? .null, new.team.map { DBValue.int($0.id) } ?? .null,
-             .date(new.createdAt), .date(new.createdAt), .int(new.allowIndexing ? 1 : 0)])
+             .date(new.createdAt), .date(new.createdAt), .int(new.allowIndexing ? 1 : 0), new.rewrite.map { .text($0.encoded) } ?? .null])
           try MariaDBAudit.insert(audit, on: db)
           return r
         }
@@ -54,16 +55,20 @@ public final class MariaDBLinkStore: LinkStore, LinkCensus {
         return Link(id: r.insertID, publicID: new.publicID, domainID: new.domainID, code: new.code,
                     longURL: new.longURL, redirectType: new.redirectType, isActive: true,
                     expiresAt: new.expiresAt, ownerUserID: new.ownerUserID, createdAt: created, updatedAt: created,
-                    teamID: new.team?.id, teamPublicID: new.team?.publicID, allowIndexing: new.allowIndexing)
+                    teamID: new.team?.id, teamPublicID: new.team?.publicID, allowIndexing: new.allowIndexing, rewrite: new.rewrite)
     }
 
     /// Writes the mutable fields and the audit entry in one transaction.
     public func update(_ link: Link, audit: AuditEntry) throws(StoreError) {
         try db.transaction { () throws(StoreError) in
             try db.execute(
-                "UPDATE links SET long_url = ?, redirect_type = ?, is_active = ?, expires_at = ?, allow_indexing = ?, updated_at = ? WHERE id = ?",
+                """
+                UPDATE links SET long_url = ?, redirect_type = ?, is_active = ?, expires_at = ?, allow_indexing = ?, rewrite_rules = ?,
+                  updated_at = ? WHERE id = ?
+                """,
                 [.text(link.longURL), .int(Int64(link.redirectType.rawValue)), .int(link.isActive ? 1 : 0),
-                 link.expiresAt.map(DBValue.date) ?? .null, .int(link.allowIndexing ? 1 : 0), .date(link.updatedAt), .int(link.id)])
+                 link.expiresAt.map(DBValue.date) ?? .null, .int(link.allowIndexing ? 1 : 0), link.rewrite.map { .text($0.encoded) } ?? .null,
+                 .date(link.updatedAt), .int(link.id)])
             try MariaDBAudit.insert(audit, on: db)
         }
     }
@@ -87,7 +92,7 @@ public final class MariaDBLinkStore: LinkStore, LinkCensus {
             FROM links WHERE code IN (\(marks)) ORDER BY code, id
             """, codes.map(DBValue.text), isRead: true)
         var out: [(link: Link, ownerEmail: String?)] = []
-        for row in r.rows { out.append((try Self.decode(row), row[14].text)) }
+        for row in r.rows { out.append((try Self.decode(row), row[15].text)) }
         return out
     }
 
@@ -99,6 +104,13 @@ public final class MariaDBLinkStore: LinkStore, LinkCensus {
         return Link(id: id, publicID: publicID, domainID: domainID, code: code, longURL: url, redirectType: type,
                     isActive: active == 1, expiresAt: row[7].date, ownerUserID: row[8].int,
                     createdAt: created, updatedAt: updated, teamID: row[11].int, teamPublicID: row[12].text,
-                    allowIndexing: row[13].int == 1)
+                    allowIndexing: row[13].int == 1, rewrite: try rules(row[14]))
+    }
+
+    /// A stored `rewrite_rules` value: NULL for the default; anything unreadable is a malformed row.
+    private static func rules(_ value: DBValue) throws(StoreError) -> RewriteRules? {
+        guard let text = value.text else { return nil }
+        guard let rules = RewriteRules(encoded: text) else { throw .failed("malformed rewrite_rules") }
+        return rules
     }
 }

@@ -8,7 +8,8 @@ struct LinkBody: Encodable {
     let baseURL: String
 
     enum Keys: String, CodingKey {
-        case id, alias, shortUrl, longUrl, expirationDate, createdAt, updatedAt, isActive, redirectType, teamId, allowIndexing
+        case id, alias, shortUrl, longUrl, expirationDate, createdAt, updatedAt, isActive, redirectType, teamId, allowIndexing, utmBuilder,
+             queryParams
     }
 
     func encode(to encoder: Encoder) throws {
@@ -24,6 +25,8 @@ struct LinkBody: Encodable {
         try c.encode(link.redirectType.rawValue, forKey: .redirectType)
         try c.encode(link.teamPublicID, forKey: .teamId)
         try c.encode(link.allowIndexing, forKey: .allowIndexing)
+        try c.encode(RewriteJSON.utmBody(link.rewrite), forKey: .utmBuilder)  // null when none
+        try c.encode(RewriteJSON.queryBody(link.rewrite), forKey: .queryParams)
     }
 }
 
@@ -32,8 +35,11 @@ struct LinkBody: Encodable {
 /// A member that is present with the wrong type is a field error. `null` is accepted only where the caller
 /// says the field is nullable (where the API documents null as "none" or "remove"); elsewhere it is the
 /// wrong type, as the spec says.
-struct JSONObject {
+struct JSONObject: Equatable, Sendable {
     let fields: [String: JSONValue]
+
+    /// A nested object's members.
+    init(fields: [String: JSONValue]) { self.fields = fields }
 
     /// Parses `bytes` as a JSON object or throws a 400 problem.
     init(parsing bytes: [UInt8]) throws(Problem) {
@@ -95,6 +101,95 @@ struct JSONObject {
             if case .bool(let b) = $0 { return b }
             return nil
         }
+    }
+
+    /// An object field.
+    func object(_ key: String, nullable: Bool = false, errors: inout [FieldError]) -> PatchField<JSONObject> {
+        member(key, nullable: nullable, errors: &errors, code: "type.object", message: "must be an object") {
+            if case .object(let o) = $0 { return JSONObject(fields: o) }
+            return nil
+        }
+    }
+
+    /// An object of strings (`{"name": "value"}`).
+    func stringMap(_ key: String, errors: inout [FieldError]) -> PatchField<[String: String]> {
+        member(key, nullable: false, errors: &errors, code: "type.strings", message: "must be an object of strings") {
+            guard case .object(let o) = $0 else { return nil }
+            var out: [String: String] = [:]
+            for (name, value) in o {
+                guard case .string(let s) = value else { return nil }
+                out[name] = s
+            }
+            return out
+        }
+    }
+
+    /// A field error for each member not in `known` (named `<prefix>.<member>`).
+    func rejectUnknown(_ known: Set<String>, prefix: String, errors: inout [FieldError]) {
+        for key in fields.keys.sorted() where !known.contains(key) {
+            errors.append(FieldError(field: "\(prefix).\(key)", code: "member.unknown", message: "is not a member of \(prefix)"))
+        }
+    }
+}
+
+/// The link's rewriting rules in and out of the API (001's `utm_builder` and `query_params`, camelCase).
+enum RewriteJSON {
+    /// The UTM builder's `params` member names and the parameters they set.
+    static let utmParams = [("source", "utm_source"), ("medium", "utm_medium"), ("campaign", "utm_campaign"), ("term", "utm_term"),
+                            ("content", "utm_content")]
+
+    /// `{enabled?, params: {source, medium, campaign, term, content}, overrideExisting?}` as rules holding only the
+    /// builder (`enabled: false` is no builder).
+    static func utmBuilder(_ o: JSONObject, _ errors: inout [FieldError]) -> RewriteRules {
+        o.rejectUnknown(["enabled", "params", "overrideExisting"], prefix: "utmBuilder", errors: &errors)
+        var rules = RewriteRules()
+        let enabled = o.bool("enabled", errors: &errors).valueOrNil ?? true
+        rules.overrideUTM = o.bool("overrideExisting", errors: &errors).valueOrNil ?? false
+        if case .value(let params) = o.object("params", errors: &errors) {
+            params.rejectUnknown(Set(utmParams.map(\.0)), prefix: "utmBuilder.params", errors: &errors)
+            for (member, name) in utmParams {
+                if let value = params.string(member, errors: &errors).valueOrNil, !value.isEmpty { rules.utm.append((name, value)) }
+            }
+        }
+        if !enabled { (rules.utm, rules.overrideUTM) = ([], false) }
+        return rules
+    }
+
+    /// `{passThrough?, inject?: {name: value}, remove?: [name or glob]}` as rules holding only those.
+    static func queryParams(_ o: JSONObject, _ errors: inout [FieldError]) -> RewriteRules {
+        o.rejectUnknown(["passThrough", "inject", "remove"], prefix: "queryParams", errors: &errors)
+        var rules = RewriteRules()
+        rules.passVisitorQuery = o.bool("passThrough", errors: &errors).valueOrNil ?? true
+        rules.inject = (o.stringMap("inject", errors: &errors).valueOrNil ?? [:]).sorted { $0.key < $1.key }.map { (name: $0.key, value: $0.value) }
+        rules.remove = o.strings("remove", errors: &errors).valueOrNil ?? []
+        return rules
+    }
+
+    struct UTMBody: Encodable {
+        let enabled = true
+        let params: [String: String]
+        let overrideExisting: Bool
+    }
+
+    struct QueryBody: Encodable {
+        let passThrough: Bool
+        let inject: [String: String]
+        let remove: [String]
+    }
+
+    /// The builder as the API shows it; nil when the link has none.
+    static func utmBody(_ rules: RewriteRules?) -> UTMBody? {
+        guard let rules, !rules.utm.isEmpty else { return nil }
+        var params: [String: String] = [:]
+        for (member, name) in utmParams { if let v = rules.utm.first(where: { $0.name == name })?.value { params[member] = v } }
+        return UTMBody(params: params, overrideExisting: rules.overrideUTM)
+    }
+
+    static func queryBody(_ rules: RewriteRules?) -> QueryBody {
+        let r = rules ?? RewriteRules()
+        var inject: [String: String] = [:]
+        for (name, value) in r.inject { inject[name] = value }
+        return QueryBody(passThrough: r.passVisitorQuery, inject: inject, remove: r.remove)
     }
 }
 

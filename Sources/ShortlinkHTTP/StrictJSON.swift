@@ -1,5 +1,5 @@
 /// Any JSON value, decoded exactly: booleans stay booleans, numbers stay numbers.
-enum JSONValue: Equatable {
+enum JSONValue: Equatable, Sendable {
     case null
     case bool(Bool)
     case number(Double)

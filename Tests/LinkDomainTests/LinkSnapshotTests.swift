@@ -50,6 +50,12 @@ import Testing
         indexable.allowsIndexing = true
         #expect(indexable.encoded == "2|1|302|3|||https://a.example/")
         #expect(LinkSnapshot(encoded: indexable.encoded[...]) == indexable)
+        // Rewriting rides as the critical extension !rewrite; one that does not read is a miss.
+        var rewriting = Self.plain
+        rewriting.rewrite = RewriteRules(utm: [("utm_source", "a|b,c=d%")], passVisitorQuery: false, remove: ["utm_*"])
+        #expect(LinkSnapshot(encoded: rewriting.encoded[...]) == rewriting)
+        #expect(LinkSnapshot(encoded: "2|1|302|1||!rewrite=%7Bnot-json|https://a.example/"[...]) == nil)
+        #expect(LinkSnapshot(encoded: "2|1|302|1||!rewrite=%7B%7D|https://a.example/"[...]) == nil)  // members missing
         // A version-1 entry (written before indexing existed) is never indexable.
         #expect(LinkSnapshot(encoded: "1|1|302|1||https://a.example/"[...])?.allowsIndexing == false)
     }

@@ -62,6 +62,28 @@ import Testing
         #expect(a.clickOf == c.click)
     }
 
+    @Test func theDestinationIsRewrittenForTheVisitWithoutShortlinksOwnParameters() {
+        var plain = Self.link()
+        var visit = Self.visit()
+        visit.query = "ref=tw&qr=1&dnt=1"
+        #expect(RedirectEngine.answer(plain, visit).location == Self.location + "&ref=tw")
+        plain.rewrite = RewriteRules(utm: [("utm_medium", "email")], passVisitorQuery: false)
+        #expect(RedirectEngine.answer(plain, visit).location == Self.location + "&utm_medium=email")
+        #expect(RedirectEngine.answer(Self.link(), Self.visit()).location == Self.location)  // nothing to do: as stored
+    }
+
+    @Test(arguments: [
+        (RewriteRules(utm: [("utm_id", "x")]), "utmBuilder.params"), (RewriteRules(remove: ["a&b"]), "queryParams.remove"),
+        (RewriteRules(remove: [""]), "queryParams.remove"), (RewriteRules(inject: [("a=b", "1")]), "queryParams.inject"),
+        (RewriteRules(inject: [("", "1")]), "queryParams.inject"),
+        (RewriteRules(inject: (0...20).map { ("p\($0)", "v") }), "queryParams.inject"),
+        (RewriteRules(utm: [("utm_source", String(repeating: "x", count: 513))]), "utmBuilder.params"),
+    ])
+    func badRulesAreRefusedNamingTheField(_ rules: RewriteRules, _ field: String) {
+        #expect(throws: ValidationError.self) { try rules.validate() }
+        do { try rules.validate() } catch { #expect(error.errors.first?.field == field) }
+    }
+
     /// A GET of a code no link holds is kept as an orphan visit (broken links in the wild); nothing else is.
     @Test func onlyAGetOfAnUnknownCodeIsAnOrphanVisit() {
         #expect(RedirectEngine.answer(nil, Self.visit()).record == .orphanVisit)

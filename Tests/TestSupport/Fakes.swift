@@ -43,7 +43,7 @@ public final class InMemoryLinkStore: LinkStore {
         let link = Link(id: nextID, publicID: new.publicID, domainID: new.domainID, code: new.code, longURL: new.longURL,
                         redirectType: new.redirectType, isActive: true, expiresAt: new.expiresAt, ownerUserID: new.ownerUserID,
                         createdAt: new.createdAt, updatedAt: new.createdAt, teamID: new.team?.id, teamPublicID: new.team?.publicID,
-                        allowIndexing: new.allowIndexing)
+                        allowIndexing: new.allowIndexing, rewrite: new.rewrite)
         nextID += 1
         links[link.id] = link
         audit.append(entry)

@@ -60,7 +60,9 @@ def test_where_a_click_came_from_is_kept_and_rolled_up(api):
     assert r.status == 302
     assert wait_for(lambda: len(click_row(alias, "id")) == 1, timeout=10)
     [row] = click_row(alias, "referrer_host, utm_source, utm_medium, utm_campaign, destination, do_not_track, HEX(visitor_hash) IS NOT NULL")
-    assert row == ["mail.example.org", "news letter", "email", "spring", "https://example.com/campaign", "0", "1"]
+    # The destination the visitor was sent to: the visit's query is passed on by default.
+    assert row == ["mail.example.org", "news letter", "email", "spring",
+                   "https://example.com/campaign?utm_source=news%20letter&utm_medium=email&utm_campaign=spring&x=1", "0", "1"]
     lid = link_id(alias)
     dims = sql(f"SELECT dimension, value, SUM(clicks) FROM click_rollups WHERE link_id = {lid} GROUP BY dimension, value ORDER BY dimension")
     # "Campaign/1" is no browser uap-core knows, nor a listed crawler; 127.0.0.1 is in no GeoIP range.

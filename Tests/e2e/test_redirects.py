@@ -182,3 +182,39 @@ def test_short_urls_are_noindex_unless_the_link_opts_in(api):
     assert request("GET", f"{HTTP}/nosuchcode42", {"Accept": "application/json"}).headers["x-robots-tag"] == "noindex"
     bad = api.patch(listed["alias"], allowIndexing="yes")
     assert bad.status == 422 and bad.json()["errors"][0]["field"] == "allowIndexing"
+
+
+def test_destinations_are_rewritten_per_visit(api):
+    r = api.create(longUrl="https://shop.example/p?id=7#reviews",
+                   utmBuilder={"params": {"source": "newsletter", "medium": "email", "campaign": "spring sale"}},
+                   queryParams={"inject": {"ref": "ABC123"}, "remove": ["fbclid", "gclid", "utm_*"]})
+    assert r.status == 201, r
+    link = r.json()
+    assert link["utmBuilder"] == {"enabled": True, "params": {"source": "newsletter", "medium": "email", "campaign": "spring sale"},
+                                  "overrideExisting": False}
+    assert link["queryParams"] == {"passThrough": True, "inject": {"ref": "ABC123"}, "remove": ["fbclid", "gclid", "utm_*"]}
+    alias = link["alias"]
+    # The visitor's query passes on, less what the link removes and shortlink's own markers; the fragment stays last.
+    loc = request("GET", f"{HTTP}/{alias}?fbclid=x1&lang=de&utm_source=tw&qr=1").headers["location"]
+    assert loc == ("https://shop.example/p?id=7&lang=de&utm_source=newsletter&utm_medium=email&utm_campaign=spring%20sale"
+                   "&ref=ABC123#reviews")
+    # The click records where the visitor was sent.
+    lid = sql(f"SELECT id FROM links WHERE code = '{alias}'")[0][0]
+    assert wait_for(lambda: sql(f"SELECT destination FROM clicks WHERE link_id = {lid}") == [[loc]], timeout=10)
+    # Pass-through off; the change is seen on the next request.
+    assert api.patch(alias, queryParams={"passThrough": False}).json()["queryParams"] == {"passThrough": False, "inject": {}, "remove": []}
+    assert request("GET", f"{HTTP}/{alias}?lang=de").headers["location"] == \
+        "https://shop.example/p?id=7&utm_source=newsletter&utm_medium=email&utm_campaign=spring%20sale#reviews"
+    # null removes the builder; the defaults come back.
+    cleared = api.patch(alias, utmBuilder=None, queryParams=None).json()
+    assert cleared["utmBuilder"] is None and cleared["queryParams"]["passThrough"] is True
+    assert request("GET", f"{HTTP}/{alias}?lang=de").headers["location"] == "https://shop.example/p?id=7&lang=de#reviews"
+    # Bad rules change nothing.
+    for body, field in [({"queryParams": {"remove": ["a b"]}}, "queryParams.remove"),
+                        ({"utmBuilder": {"params": {"id": "x"}}}, "utmBuilder.params.id"),
+                        ({"queryParams": {"inject": {"a=b": "1"}}}, "queryParams.inject"),
+                        ({"queryParams": {"passthrough": True}}, "queryParams.passthrough"),
+                        ({"utmBuilder": "source=x"}, "utmBuilder")]:
+        bad = api.call("PATCH", f"/api/v1/urls/{alias}", body)
+        assert bad.status == 422 and field in [e["field"] for e in bad.json()["errors"]], (body, bad)
+    assert api.get(alias).json()["utmBuilder"] is None

@@ -15,20 +15,23 @@ public struct NewLink: Sendable, Equatable {
     public var team: (id: Int64, publicID: String)?
     /// Search engines may index the short URL.
     public var allowIndexing: Bool
+    /// The destination's rewriting (nil: the default).
+    public var rewrite: RewriteRules?
 
     /// Equal field by field.
     public static func == (a: NewLink, b: NewLink) -> Bool {
         a.publicID == b.publicID && a.domainID == b.domainID && a.code == b.code && a.longURL == b.longURL
             && a.redirectType == b.redirectType && a.expiresAt == b.expiresAt && a.ownerUserID == b.ownerUserID
-            && a.createdAt == b.createdAt && a.team?.id == b.team?.id && a.allowIndexing == b.allowIndexing
+            && a.createdAt == b.createdAt && a.team?.id == b.team?.id && a.allowIndexing == b.allowIndexing && a.rewrite == b.rewrite
     }
 
     /// Creates a new-link value.
     public init(publicID: String, domainID: Int64, code: String, longURL: String, redirectType: RedirectType,
                 expiresAt: Date?, ownerUserID: Int64?, createdAt: Date, team: (id: Int64, publicID: String)? = nil,
-                allowIndexing: Bool = false) {
+                allowIndexing: Bool = false, rewrite: RewriteRules? = nil) {
         self.team = team
         self.allowIndexing = allowIndexing
+        self.rewrite = rewrite
         self.publicID = publicID
         self.domainID = domainID
         self.code = code

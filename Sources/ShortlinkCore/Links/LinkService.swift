@@ -47,12 +47,15 @@ public struct CreateLinkRequest: Sendable, Equatable {
     public var teamID: String?
     /// Let search engines index the short URL (off by default).
     public var allowIndexing: Bool
+    /// The destination's rewriting (UTM builder, query parameters); nil: the default.
+    public var rewrite: RewriteRules?
 
     /// Creates a request.
     public init(longURL: String, customAlias: String? = nil, expirationDate: String? = nil, redirectType: Int? = nil,
-                teamID: String? = nil, allowIndexing: Bool = false) {
+                teamID: String? = nil, allowIndexing: Bool = false, rewrite: RewriteRules? = nil) {
         self.teamID = teamID
         self.allowIndexing = allowIndexing
+        self.rewrite = rewrite
         self.longURL = longURL
         self.customAlias = customAlias
         self.expirationDate = expirationDate
@@ -74,6 +77,10 @@ public struct UpdateLinkRequest: Sendable, Equatable {
     public var isActive: PatchField<Bool> = .absent
     public var redirectType: PatchField<Int> = .absent
     public var allowIndexing: PatchField<Bool> = .absent
+    /// The UTM builder (its `utm` and `overrideUTM`), replaced whole; null removes it.
+    public var utmBuilder: PatchField<RewriteRules> = .absent
+    /// The query rules (pass-through, injected, removed), replaced whole; null restores the defaults.
+    public var queryParams: PatchField<RewriteRules> = .absent
 
     /// Creates an empty patch.
     public init() {}
@@ -81,6 +88,7 @@ public struct UpdateLinkRequest: Sendable, Equatable {
     /// True when the patch names no field: a change of nothing, refused like the other PATCH routes do.
     public var isEmpty: Bool {
         longURL == .absent && expirationDate == .absent && isActive == .absent && redirectType == .absent && allowIndexing == .absent
+            && utmBuilder == .absent && queryParams == .absent
     }
 }
 
@@ -154,6 +162,10 @@ public final class LinkService {
         if let alias = request.customAlias {
             do { try AliasRules.validateCustom(alias) } catch { errors += error.errors }
         }
+        if let rules = request.rewrite {
+            do { try rules.validate() } catch { errors += error.errors }
+        }
+        let rewrite = request.rewrite.flatMap { $0.isDefault ? nil : $0 }
         guard errors.isEmpty else { throw .validation(ValidationError(errors)) }
         var team: TeamRef?
         if let teamID = request.teamID {
@@ -176,12 +188,14 @@ public final class LinkService {
             let publicID = Secrets.uuid()
             var details = ["code": code, "longUrl": longURL, "redirectType": String(type.rawValue)]
             if request.allowIndexing { details["allowIndexing"] = "true" }
+            if let rewrite { details["rewrite"] = rewrite.encoded }
             if let expiresAt { details["expirationDate"] = Timestamp.format(expiresAt) }
             var audit = AuditEntry.by(principal, at: now, "link.create", "link", publicID, details: details)
             audit.teamID = team?.id
             return try store.insert(NewLink(publicID: publicID, domainID: domainID, code: code, longURL: longURL,
                                             redirectType: type, expiresAt: expiresAt, ownerUserID: principal.userID, createdAt: now,
-                                            team: team.map { ($0.id, $0.publicID) }, allowIndexing: request.allowIndexing),
+                                            team: team.map { ($0.id, $0.publicID) }, allowIndexing: request.allowIndexing,
+                                            rewrite: rewrite),
                                     audit: audit)
         }
         let link: Link
@@ -299,6 +313,21 @@ public final class LinkService {
         case .null: errors.append(FieldError(field: "allowIndexing", code: "type.boolean", message: "must be true or false"))
         case .value(let allow): link.allowIndexing = allow
         }
+        if patch.utmBuilder != .absent || patch.queryParams != .absent {
+            var rules = link.rewrite ?? RewriteRules()
+            switch patch.utmBuilder {
+            case .absent: break
+            case .null: (rules.utm, rules.overrideUTM) = ([], false)
+            case .value(let part): (rules.utm, rules.overrideUTM) = (part.utm, part.overrideUTM)
+            }
+            switch patch.queryParams {
+            case .absent: break
+            case .null: (rules.passVisitorQuery, rules.inject, rules.remove) = (true, [], [])
+            case .value(let part): (rules.passVisitorQuery, rules.inject, rules.remove) = (part.passVisitorQuery, part.inject, part.remove)
+            }
+            do { try rules.validate() } catch { errors += error.errors }
+            link.rewrite = rules.isDefault ? nil : rules
+        }
         guard errors.isEmpty else { throw .validation(ValidationError(errors)) }
         if case .value = patch.expirationDate {
             try checkPlan(for: link.teamID.map { .teamID($0) } ?? .user(principal.userID), principal: principal, now: now,
@@ -311,6 +340,7 @@ public final class LinkService {
         if link.isActive != before.isActive { changes["isActive"] = String(link.isActive) }
         if link.redirectType != before.redirectType { changes["redirectType"] = String(link.redirectType.rawValue) }
         if link.allowIndexing != before.allowIndexing { changes["allowIndexing"] = String(link.allowIndexing) }
+        if link.rewrite != before.rewrite { changes["rewrite"] = link.rewrite?.encoded ?? "default" }
         changes["code"] = link.code
         var audit = AuditEntry.by(principal, at: now, "link.update", "link", link.publicID, details: changes)
         audit.teamID = link.teamID

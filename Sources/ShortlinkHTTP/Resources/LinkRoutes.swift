@@ -42,6 +42,17 @@ public struct LinkRoutes: APIResource {
         let type = body.int("redirectType", nullable: true, errors: &errors)
         let team = body.string("teamId", nullable: true, errors: &errors)
         let indexing = body.bool("allowIndexing", nullable: true, errors: &errors)
+        var rewrite: RewriteRules?
+        if case .value(let o) = body.object("utmBuilder", nullable: true, errors: &errors) {
+            let part = RewriteJSON.utmBuilder(o, &errors)
+            rewrite = RewriteRules(utm: part.utm, overrideUTM: part.overrideUTM)
+        }
+        if case .value(let o) = body.object("queryParams", nullable: true, errors: &errors) {
+            let part = RewriteJSON.queryParams(o, &errors)
+            var rules = rewrite ?? RewriteRules()
+            (rules.passVisitorQuery, rules.inject, rules.remove) = (part.passVisitorQuery, part.inject, part.remove)
+            rewrite = rules
+        }
         guard case .value(let url) = longURL else {
             if longURL == .absent, !errors.contains(where: { $0.field == "longUrl" }) {
                 errors.insert(FieldError(field: "longUrl", code: "url.required", message: "is required"), at: 0)
@@ -50,7 +61,8 @@ public struct LinkRoutes: APIResource {
         }
         try validate(errors)
         let input = CreateLinkRequest(longURL: url, customAlias: alias.valueOrNil, expirationDate: expiry.valueOrNil,
-                                      redirectType: type.valueOrNil, teamID: team.valueOrNil, allowIndexing: indexing.valueOrNil ?? false)
+                                      redirectType: type.valueOrNil, teamID: team.valueOrNil, allowIndexing: indexing.valueOrNil ?? false,
+                                      rewrite: rewrite)
         let link = try call { () throws(LinkServiceError) in try links.create(input, by: caller) }
         return try .json(201, LinkBody(link: link, baseURL: baseURL), headers: [("Location", "/api/v1/urls/\(link.code)")])
     }
@@ -90,9 +102,19 @@ public struct LinkRoutes: APIResource {
             patch.isActive = body.bool("isActive", errors: &errors)
             patch.redirectType = body.int("redirectType", errors: &errors)
             patch.allowIndexing = body.bool("allowIndexing", errors: &errors)
+            switch body.object("utmBuilder", nullable: true, errors: &errors) {
+            case .absent: break
+            case .null: patch.utmBuilder = .null
+            case .value(let o): patch.utmBuilder = .value(RewriteJSON.utmBuilder(o, &errors))
+            }
+            switch body.object("queryParams", nullable: true, errors: &errors) {
+            case .absent: break
+            case .null: patch.queryParams = .null
+            case .value(let o): patch.queryParams = .value(RewriteJSON.queryParams(o, &errors))
+            }
             if errors.isEmpty, patch.isEmpty {
                 errors.append(FieldError(field: "longUrl", code: "patch.empty",
-                                         message: "give at least one of longUrl, expirationDate, isActive, redirectType, allowIndexing"))
+                                         message: "give at least one of longUrl, expirationDate, isActive, redirectType, allowIndexing, utmBuilder, queryParams"))
             }
             return patch
         }
