@@ -150,7 +150,7 @@ public enum URLRewriter {
         var pairs = parse(query)
         if rules.passVisitorQuery {
             let own = Set(pairs.map(\.name))
-            pairs += parse(Substring(visitorQuery)).filter { !own.contains($0.name) && !ownParameters.contains($0.name) }
+            pairs += parse(Substring(visible(visitorQuery))).filter { !own.contains($0.name) && !ownParameters.contains($0.name) }
         }
         if !rules.remove.isEmpty {
             pairs.removeAll { pair in rules.remove.contains { glob($0, matches: pair.name) } }
@@ -176,6 +176,21 @@ public enum URLRewriter {
             let name = piece.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)[0]
             return Pair(raw: String(piece), name: decode(name))
         }
+    }
+
+    /// The visitor's query with every byte outside visible ASCII (controls, spaces, `#`, raw UTF-8)
+    /// percent-encoded, so that what a client sent can only ever be query text in the `Location` we answer.
+    static func visible(_ query: String) -> String {
+        guard query.utf8.contains(where: { $0 < 0x21 || $0 > 0x7E || $0 == UInt8(ascii: "#") }) else { return query }
+        var out = ""
+        for b in query.utf8 {
+            if b < 0x21 || b > 0x7E || b == UInt8(ascii: "#") {
+                out += "%" + String(b, radix: 16, uppercase: true).leftPadded(2)
+            } else {
+                out.unicodeScalars.append(Unicode.Scalar(b))
+            }
+        }
+        return out
     }
 
     /// Replaces the first pair named `name` (dropping any later ones), or appends one.

@@ -53,6 +53,8 @@ import Testing
         Case(name: "a lone ? goes", url: "https://e.example/p?", visitor: "", rules: .init(), expected: "https://e.example/p"),
         Case(name: "malformed escapes kept as written", url: "https://e.example/?a=%zz&b=%4", visitor: "", rules: .init(remove: ["a"]),
              expected: "https://e.example/?b=%4"),
+        Case(name: "the visitor's controls, spaces, # and raw UTF-8 are encoded", url: "https://e.example/", visitor: "a=x\r\nSet-Cookie:1&b=é #",
+             rules: .init(), expected: "https://e.example/?a=x%0D%0ASet-Cookie:1&b=%C3%A9%20%23"),
         Case(name: "an empty builder value is not set", url: "https://e.example/", visitor: "", rules: .init(utm: [("utm_term", "")]),
              expected: "https://e.example/"),
     ]
