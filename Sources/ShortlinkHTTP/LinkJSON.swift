@@ -124,10 +124,11 @@ struct JSONObject: Equatable, Sendable {
         }
     }
 
-    /// A field error for each member not in `known` (named `<prefix>.<member>`).
-    func rejectUnknown(_ known: Set<String>, prefix: String, errors: inout [FieldError]) {
+    /// A field error for each member not in `known` (named `<prefix>.<member>`, or `<member>` at the top).
+    func rejectUnknown(_ known: Set<String>, prefix: String = "", errors: inout [FieldError]) {
         for key in fields.keys.sorted() where !known.contains(key) {
-            errors.append(FieldError(field: "\(prefix).\(key)", code: "member.unknown", message: "is not a member of \(prefix)"))
+            errors.append(FieldError(field: prefix.isEmpty ? key : "\(prefix).\(key)", code: "member.unknown",
+                                     message: prefix.isEmpty ? "is not a member of this body" : "is not a member of \(prefix)"))
         }
     }
 }

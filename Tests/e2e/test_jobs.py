@@ -90,6 +90,8 @@ def test_daily_reports_are_mailed_once_kept_and_downloadable(tmp_path):
     assert owner.call("GET", "/api/me/reports/settings").json() == {"frequency": "off"}
     bad = owner.call("PUT", "/api/me/reports/settings", {"frequency": "hourly"})
     assert bad.status == 422 and bad.json()["errors"][0]["field"] == "frequency"
+    extra = owner.call("PUT", "/api/me/reports/settings", {"frequency": "daily", "sendTo": "someone@else.example"})
+    assert extra.status == 422 and extra.json()["errors"][0]["field"] == "sendTo"
     assert owner.call("PUT", "/api/me/reports/settings", {"frequency": "daily"}).json() == {"frequency": "daily"}
 
     tomorrow = (datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(days=1)).strftime("%Y-%m-%dT00:40:00Z")

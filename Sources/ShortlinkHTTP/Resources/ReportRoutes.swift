@@ -38,6 +38,7 @@ public struct ReportRoutes: APIResource {
     func putSetting(_ c: RequestContext) throws(Problem) -> HTTPResponse {
         let caller = try c.caller()
         let choice = try c.fields { body, errors -> String? in
+            body.rejectUnknown(["frequency"], errors: &errors)
             guard case .value(let v) = body.string("frequency", errors: &errors) else {
                 if !errors.contains(where: { $0.field == "frequency" }) {
                     errors.append(FieldError(field: "frequency", code: "frequency.required", message: "is required"))
