@@ -185,12 +185,18 @@ public enum URLRewriter {
         var out = ""
         for b in query.utf8 {
             if b < 0x21 || b > 0x7E || b == UInt8(ascii: "#") {
-                out += "%" + String(b, radix: 16, uppercase: true).leftPadded(2)
+                out += percent(b)
             } else {
                 out.unicodeScalars.append(Unicode.Scalar(b))
             }
         }
         return out
+    }
+
+    /// `%XX` of one byte.
+    static func percent(_ b: UInt8) -> String {
+        let digits = Array("0123456789ABCDEF".utf8)
+        return String(decoding: [UInt8(ascii: "%"), digits[Int(b >> 4)], digits[Int(b & 15)]], as: UTF8.self)
     }
 
     /// Replaces the first pair named `name` (dropping any later ones), or appends one.
@@ -241,7 +247,7 @@ public enum URLRewriter {
             case 48...57, 65...90, 97...122, UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"):
                 out.unicodeScalars.append(Unicode.Scalar(b))
             default:
-                out += "%" + String(b, radix: 16, uppercase: true).leftPadded(2)
+                out += percent(b)
             }
         }
         return out
@@ -265,8 +271,4 @@ public enum URLRewriter {
         while pi < p.count && p[pi] == "*" { pi += 1 }
         return pi == p.count
     }
-}
-
-private extension String {
-    func leftPadded(_ width: Int) -> String { String(repeating: "0", count: Swift.max(0, width - count)) + self }
 }
