@@ -45,20 +45,7 @@ public final class MariaDBReports: ReportStore {
         let previous = try db.execute(
             "SELECT COALESCE(SUM(clicks), 0) FROM owner_click_days WHERE owner_kind = ? AND owner_id = ? AND day >= DATE(?) AND day < DATE(?)",
             [.text(kind), .int(id), .date(from.addingTimeInterval(-span)), .date(from)], isRead: true).rows.first?[0].int ?? 0
-        var byDay: [Int64: OwnerDay] = [:]
-        for r in try db.execute(
-            "SELECT DATEDIFF(day, '1970-01-01'), clicks, bots, uniques FROM owner_click_days WHERE owner_kind = ? AND owner_id = ? AND day >= DATE(?) AND day < DATE(?)",
-            [.text(kind), .int(id), .date(from), .date(to)], isRead: true).rows {
-            guard let d = r[0].int else { continue }
-            byDay[d] = OwnerDay(day: Date(timeIntervalSince1970: Double(d) * 86_400), clicks: r[1].int ?? 0, bots: r[2].int ?? 0, uniques: r[3].int ?? 0)
-        }
-        var days: [OwnerDay] = []
-        var day = from
-        while day < to {
-            let n = Int64((day.timeIntervalSince1970 / 86_400).rounded(.down))
-            days.append(byDay[n] ?? OwnerDay(day: day, clicks: 0, bots: 0, uniques: 0))
-            day = day.addingTimeInterval(86_400)
-        }
+        let days = OwnerDay.everyDay(from: from, to: to, stored: try MariaDBClicks(connection: db).ownerDays(owner, from: from, to: to))
         let links = kind == "t" ? "l.team_id = ?" : "l.owner_user_id = ? AND l.team_id IS NULL"
         // From the owner's links into their hourly rollups: one index range per link and dimension.
         func leaders(_ dimension: String, _ name: String) throws(StoreError) -> [NamedCount] {

@@ -141,14 +141,7 @@ public final class AnalyticsService {
         let to = lastDay.addingTimeInterval(86_400)
         do {
             let stored = try reader.ownerDays(owner, from: from, to: to)
-            var byDay: [Date: OwnerDay] = [:]
-            for d in stored { byDay[d.day] = d }
-            var days: [OwnerDay] = []
-            var day = from
-            while day < to {
-                days.append(byDay[day] ?? OwnerDay(day: day, clicks: 0, bots: 0, uniques: 0))
-                day = day.addingTimeInterval(86_400)
-            }
+            let days = OwnerDay.everyDay(from: from, to: to, stored: stored)
             let clicks = stored.reduce(0) { $0 + $1.clicks + (bots ? $1.bots : 0) }
             let top = try reader.topLinks(owner, limit: topLinks, bots: bots)
             guard refusal == nil else {

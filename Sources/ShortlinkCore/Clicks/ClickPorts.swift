@@ -256,6 +256,22 @@ public struct OwnerDay: Sendable, Equatable {
     }
 }
 
+extension OwnerDay {
+    /// Every UTC day starting in [`from`, `to`) (`from` a day's start), with its stored counts, zero where none
+    /// is stored: a chart or a report has no gaps.
+    public static func everyDay(from: Date, to: Date, stored: [OwnerDay]) -> [OwnerDay] {
+        var byDay: [Date: OwnerDay] = [:]
+        for d in stored { byDay[d.day] = d }
+        var days: [OwnerDay] = []
+        var day = from
+        while day < to {
+            days.append(byDay[day] ?? OwnerDay(day: day, clicks: 0, bots: 0, uniques: 0))
+            day = day.addingTimeInterval(86_400)
+        }
+        return days
+    }
+}
+
 /// Reads stored clicks for the analytics API. `bots`: count bots' clicks too (they are left out by default).
 public protocol ClickReader: AnyObject {
     /// The owner's clicks per UTC day for the days starting in [`from`, `to`), oldest first (days without a

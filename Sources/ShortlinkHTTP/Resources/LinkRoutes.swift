@@ -317,24 +317,9 @@ struct SummaryBody: Encodable {
     let requiredPlan: String?
     let uniques: Int64?
     let botClicks: Int64?
+    /// nil members are left out (the synthesized encoding skips them).
     let days: [Day]?
     let topLinks: [Top]
-
-    enum Keys: String, CodingKey { case scope, from, to, clicks, detailed, requiredPlan, uniques, botClicks, days, topLinks }
-
-    func encode(to encoder: Encoder) throws {
-        var c = encoder.container(keyedBy: Keys.self)
-        try c.encode(scope, forKey: .scope)
-        try c.encode(from, forKey: .from)
-        try c.encode(to, forKey: .to)
-        try c.encode(clicks, forKey: .clicks)
-        try c.encode(detailed, forKey: .detailed)
-        try c.encodeIfPresent(requiredPlan, forKey: .requiredPlan)
-        try c.encodeIfPresent(uniques, forKey: .uniques)
-        try c.encodeIfPresent(botClicks, forKey: .botClicks)
-        try c.encodeIfPresent(days, forKey: .days)
-        try c.encode(topLinks, forKey: .topLinks)
-    }
 }
 
 struct BreakdownBody: Encodable {
